@@ -1,0 +1,102 @@
+"""The local console: talk to the bot in a terminal, through the same flows, store and outbox.
+
+Buttons are shown as numbered choices; typing the number presses the button.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+import uuid
+from dataclasses import replace
+from datetime import UTC, datetime
+from typing import TextIO
+
+from bot.app import Core
+from bot.delivery import Deliverer
+from flows.messages import Button, Incoming, IncomingKind, Location, Outgoing
+
+CHANNEL = "console"
+
+
+def parse_location(text: str) -> Location | None:
+    """'@21.03,105.85' stands for sharing a location in the console."""
+    if not text.startswith("@"):
+        return None
+    try:
+        lat, lon = (float(p) for p in text[1:].split(","))
+    except ValueError:
+        return None
+    return Location(lat, lon)
+
+
+class ConsoleSender:
+    """Prints replies; remembers the last buttons so a typed number can press one."""
+
+    def __init__(self, out: TextIO) -> None:
+        self.out = out
+        self.buttons: list[Button] = []
+
+    async def send(self, recipient: str, message: Outgoing) -> str:
+        print(f"\nbot> {message.text}", file=self.out)
+        if message.buttons:
+            self.buttons = message.button_list()
+            for i, button in enumerate(self.buttons, start=1):
+                print(f"  [{i}] {button.label}", file=self.out)
+        if message.location_button:
+            print(f"  [{message.location_button}: gõ  @vi_do,kinh_do]", file=self.out)
+        self.out.flush()
+        return uuid.uuid4().hex
+
+
+class ConsoleChannel:
+    def __init__(self, core: Core, *, user_id: str = "console", first_name: str = "") -> None:
+        self.core = core
+        self.user_id = user_id
+        self.first_name = first_name
+        self.sender = ConsoleSender(sys.stdout)
+        self.deliverer = Deliverer(core.store, CHANNEL, self.sender, core.config.delivery)
+
+    def to_incoming(self, line: str) -> Incoming:
+        text = line.strip()
+        incoming = Incoming(
+            channel=CHANNEL,
+            user_id=self.user_id,
+            event_id=uuid.uuid4().hex,
+            kind=IncomingKind.TEXT,
+            received_at=datetime.now(UTC),
+            text=text,
+            first_name=self.first_name,
+        )
+        if text.isdigit() and 1 <= int(text) <= len(self.sender.buttons):
+            button = self.sender.buttons[int(text) - 1]
+            return replace(incoming, kind=IncomingKind.BUTTON, button=button.data, text="")
+        location = parse_location(text)
+        if location is not None:
+            return replace(incoming, kind=IncomingKind.LOCATION, location=location, text="")
+        return incoming
+
+    async def say(self, line: str) -> None:
+        await self.core.dispatcher.handle(self.to_incoming(line))
+        while await self.deliverer.deliver_due():
+            pass
+
+    async def run(self, stdin: TextIO | None = None) -> None:
+        stdin = stdin or sys.stdin
+        interactive = stdin.isatty()
+        if interactive:
+            print("Hotline console. Type a message; a number presses a button; Ctrl+D quits.")
+        # Deliver anything left in the outbox from an earlier session first.
+        while await self.deliverer.deliver_due():
+            pass
+        await self.say("/start")
+        while True:
+            if interactive:
+                print("\nbạn> ", end="", flush=True)
+            line = await asyncio.to_thread(stdin.readline)
+            if not line:
+                break
+            if line.strip():
+                await self.say(line)
+        if interactive:
+            print()

@@ -1,0 +1,282 @@
+"""The Telegram channel: python-telegram-bot's Application wired to the dispatcher and outbox.
+
+Losing nothing: PTB's updater confirms fetched updates to Telegram (with the next getUpdates
+offset) before they are handled, and its webhook answers 200 as soon as the update is queued.
+Both go through `Application.update_queue`, so that queue is replaced by one that writes each
+update to the store's inbox before queueing it. At start, whatever is in the inbox but not
+processed (a crash, a SIGKILL) is queued again; the dispatcher ignores an update it already
+processed, so a redelivery is harmless.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import warnings
+from datetime import UTC, datetime
+from typing import Any
+
+from telegram import (
+    BotCommand,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    KeyboardButton,
+    ReplyKeyboardMarkup,
+    Update,
+)
+from telegram.error import (
+    BadRequest,
+    ChatMigrated,
+    Forbidden,
+    InvalidToken,
+    NetworkError,
+    RetryAfter,
+    TelegramError,
+)
+from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, ContextTypes, TypeHandler
+
+from bot.channels.chunks import split_text
+from bot.channels.telegram_updates import CHANNEL, update_to_incoming
+from bot.config import Config
+from bot.delivery import Deliverer, RetryLater, Undeliverable
+from flows.dispatch import Dispatcher
+from flows.messages import Outgoing
+from flows.store import InboundEvent, Store
+
+log = logging.getLogger(__name__)
+
+TELEGRAM_TEXT_LIMIT = 4096
+
+# Commands shown in Telegram's menu; descriptions are `command_<name>` in labels.j2.
+BOT_COMMANDS = ("start", "help", "huy")
+
+
+class DurableUpdateQueue(asyncio.Queue[object]):
+    """An update queue that keeps every update in the inbox before anything else sees it."""
+
+    def __init__(self, store: Store) -> None:
+        super().__init__()
+        self.store = store
+
+    async def put(self, item: object) -> None:
+        if isinstance(item, Update):
+            event = InboundEvent(
+                channel=CHANNEL,
+                event_id=str(item.update_id),
+                payload=json.dumps(item.to_dict(), ensure_ascii=False),
+                received_at=datetime.now(UTC),
+            )
+            await self.store.record_inbound([event])
+        await super().put(item)
+
+    async def requeue(self, item: object) -> None:
+        """Queue an update that is already in the inbox."""
+        await super().put(item)
+
+
+def retry_after_seconds(error: RetryAfter) -> float:
+    # PTB 22 warns about the int/timedelta transition when the property is read.
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        value: Any = error.retry_after
+    return float(value.total_seconds() if hasattr(value, "total_seconds") else value)
+
+
+def reply_markup(message: Outgoing) -> InlineKeyboardMarkup | ReplyKeyboardMarkup | None:
+    if message.location_button:
+        # Only a reply keyboard can ask for the location; Telegram shows it under the input.
+        return ReplyKeyboardMarkup(
+            [[KeyboardButton(message.location_button, request_location=True)]],
+            resize_keyboard=True,
+            one_time_keyboard=True,
+        )
+    if message.buttons:
+        return InlineKeyboardMarkup(
+            [
+                [InlineKeyboardButton(b.label, callback_data=b.data) for b in row]
+                for row in message.buttons
+            ]
+        )
+    return None
+
+
+class TelegramSender:
+    """Outgoing -> Bot API, with PTB's errors translated for the Deliverer."""
+
+    def __init__(self, application: Application[Any, Any, Any, Any, Any, Any]) -> None:
+        self.application = application
+
+    async def send(self, recipient: str, message: Outgoing) -> str:
+        chunks = split_text(message.text, TELEGRAM_TEXT_LIMIT)
+        ref = ""
+        try:
+            for i, chunk in enumerate(chunks):
+                last = i == len(chunks) - 1
+                sent = await self.application.bot.send_message(
+                    chat_id=int(recipient),
+                    text=chunk,
+                    reply_markup=reply_markup(message) if last else None,
+                )
+                ref = str(sent.message_id)
+        except RetryAfter as exc:
+            raise RetryLater("rate limited", after=retry_after_seconds(exc)) from exc
+        except Forbidden as exc:
+            raise Undeliverable(f"forbidden: {exc.message}") from exc
+        except (BadRequest, ChatMigrated) as exc:  # before NetworkError: BadRequest is one
+            raise Undeliverable(f"bad request: {exc.message}") from exc
+        except (NetworkError, InvalidToken) as exc:  # TimedOut, 5xx, connection trouble
+            raise RetryLater(f"{type(exc).__name__}: {exc.message}") from exc
+        return ref
+
+
+class TelegramChannel:
+    def __init__(self, config: Config, store: Store, dispatcher: Dispatcher) -> None:
+        self.config = config
+        self.store = store
+        self.dispatcher = dispatcher
+        self.queue = DurableUpdateQueue(store)
+        self.application = self._build_application()
+        self.deliverer = Deliverer(
+            store, CHANNEL, TelegramSender(self.application), config.delivery
+        )
+
+    def _build_application(self) -> Application[Any, Any, Any, Any, Any, Any]:
+        cfg = self.config.telegram
+        builder = (
+            ApplicationBuilder()
+            .token(cfg.token)
+            .base_url(cfg.base_url)
+            .base_file_url(cfg.base_file_url)
+            .update_queue(self.queue)
+            # Different people concurrently; the dispatcher keeps each person's order.
+            .concurrent_updates(True)
+            .get_updates_read_timeout(cfg.poll_timeout + 5)
+        )
+        if cfg.rate_limit:
+            builder = builder.rate_limiter(AIORateLimiter(max_retries=0))
+        application = builder.build()
+        application.add_handler(TypeHandler(Update, self.on_update))
+        application.add_error_handler(self.on_error)
+        return application
+
+    # ---------------------------------------------------------------- handling
+
+    async def on_update(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        # No await before the dispatcher takes the person's lock: that keeps arrival order.
+        incoming = update_to_incoming(update)
+        if incoming is None:
+            await self._ignore(update)
+        else:
+            try:
+                await self.dispatcher.handle(incoming)
+            finally:
+                self.deliverer.wake()
+        if update.callback_query is not None:
+            await self._answer(update)
+
+    async def _answer(self, update: Update) -> None:
+        """Stop the client's spinner; cosmetic, so failures are only logged."""
+        assert update.callback_query is not None
+        try:
+            await update.callback_query.answer()
+        except TelegramError as exc:
+            log.info(
+                "callback answer failed",
+                extra={"event": "callback_answer_failed", "error": type(exc).__name__},
+            )
+
+    async def _ignore(self, update: Update) -> None:
+        chat = update.effective_chat
+        log.info(
+            "update ignored",
+            extra={
+                "event": "update_ignored",
+                "update_id": update.update_id,
+                "chat_type": chat.type if chat else "none",
+            },
+        )
+        async with self.store.transaction() as tx:
+            await tx.mark_processed(CHANNEL, str(update.update_id), datetime.now(UTC))
+
+    async def on_error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+        update_id = update.update_id if isinstance(update, Update) else None
+        error = context.error
+        log.error(
+            "update handling failed",
+            exc_info=(type(error), error, error.__traceback__) if error else None,
+            extra={"event": "update_failed", "update_id": update_id},
+        )
+        if isinstance(update, Update):
+            incoming = update_to_incoming(update)
+            if incoming is not None:
+                await self.dispatcher.handle_failure(incoming)
+                self.deliverer.wake()
+
+    # ---------------------------------------------------------------- lifecycle
+
+    async def start(self) -> None:
+        """Initialise, replay the inbox, start delivering and receiving."""
+        cfg = self.config.telegram
+        app = self.application
+        await app.initialize()
+        await self._set_commands()
+        await self._replay_inbox()
+        self.deliverer.start()
+        await app.start()
+        assert app.updater is not None
+        if cfg.mode == "webhook":
+            await app.updater.start_webhook(
+                listen=cfg.webhook_listen,
+                port=cfg.webhook_port,
+                url_path=cfg.webhook_path,
+                webhook_url=cfg.webhook_url,
+                secret_token=cfg.secret_token,
+                allowed_updates=Update.ALL_TYPES,
+            )
+        else:
+            await app.updater.start_polling(
+                poll_interval=0.0,
+                timeout=cfg.poll_timeout,
+                allowed_updates=Update.ALL_TYPES,
+                error_callback=self._polling_error,
+            )
+        log.info("telegram channel started", extra={"event": "telegram_started", "mode": cfg.mode})
+
+    async def stop(self) -> None:
+        app = self.application
+        if app.updater is not None and app.updater.running:
+            await app.updater.stop()
+        if app.running:
+            await app.stop()
+        await self.deliverer.stop()
+        await app.shutdown()
+
+    def _polling_error(self, error: TelegramError) -> None:
+        log.warning(
+            "polling error", extra={"event": "polling_error", "error": type(error).__name__}
+        )
+
+    async def _replay_inbox(self) -> None:
+        pending = await self.store.unprocessed_inbound(CHANNEL)
+        for event in pending:
+            update = Update.de_json(json.loads(event.payload), self.application.bot)
+            await self.queue.requeue(update)
+        if pending:
+            log.info(
+                "inbox replayed", extra={"event": "inbox_replayed", "updates": len(pending)}
+            )
+
+    async def _set_commands(self) -> None:
+        try:
+            await self.application.bot.set_my_commands(
+                [
+                    BotCommand(name, self.dispatcher.services.render.label(f"command_{name}"))
+                    for name in BOT_COMMANDS
+                ]
+            )
+        except TelegramError as exc:  # the menu of commands is a nicety, not a reason to stop
+            log.warning(
+                "set commands failed", extra={"event": "set_commands_failed",
+                                              "error": type(exc).__name__}
+            )

@@ -1,0 +1,178 @@
+"""`hotline`: the command line for a centre's IT person.
+
+    hotline run                  start the configured channels (console when no token is set)
+    hotline chat                 talk to the bot in this terminal
+    hotline ask [--json] TEXT…   answer each TEXT as a new person ('-' reads lines from stdin)
+    hotline kb check             validate the knowledge base
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import signal
+import sys
+import uuid
+from collections.abc import Iterable, Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TextIO
+
+from bot.app import Core, open_core
+from bot.config import Config, ConfigError, load_config
+from bot.logs import setup_logging
+from flows.messages import Handled, Incoming, IncomingKind
+
+NO_TOKEN = (
+    "No Telegram token: set telegram.token in config.yaml or HOTLINE_TELEGRAM_TOKEN "
+    "(create a bot with @BotFather); starting the local console instead."
+)
+
+
+def config_path(arg: str | None) -> Path:
+    return Path(arg or os.environ.get("HOTLINE_CONFIG", "config.yaml"))
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="hotline", description="Social-work hotline chatbot")
+    p.add_argument("--config", help="path to config.yaml (default: ./config.yaml)")
+    sub = p.add_subparsers(dest="command", required=True)
+    sub.add_parser("run", help="start the configured channels")
+    chat = sub.add_parser("chat", help="talk to the bot in this terminal")
+    chat.add_argument("--name", default="", help="your first name, as the bot sees it")
+    ask = sub.add_parser("ask", help="answer messages, each as a new person")
+    ask.add_argument("--json", action="store_true", help="one JSON object per message")
+    ask.add_argument("texts", nargs="+", metavar="TEXT", help="messages; '-' reads stdin lines")
+    kb = sub.add_parser("kb", help="knowledge base tools")
+    kb_sub = kb.add_subparsers(dest="kb_command", required=True)
+    kb_sub.add_parser("check", help="validate articles and templates")
+    return p
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    try:
+        config = load_config(config_path(args.config))
+    except ConfigError as exc:
+        print(f"hotline: configuration error: {exc}", file=sys.stderr)
+        return 2
+    setup_logging(config.logging.level)
+    try:
+        if args.command == "run":
+            return asyncio.run(run(config))
+        if args.command == "chat":
+            return asyncio.run(chat(config, args.name))
+        if args.command == "ask":
+            return asyncio.run(ask(config, read_texts(args.texts, sys.stdin), args.json))
+        if args.command == "kb":
+            return kb_check(config)
+    except ConfigError as exc:
+        print(f"hotline: configuration error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+    return 2
+
+
+# ---------------------------------------------------------------- run and chat
+
+
+async def run(config: Config) -> int:
+    if not config.telegram.token:
+        print(NO_TOKEN, file=sys.stderr)
+        return await chat(config, "")
+    from bot.channels.telegram import TelegramChannel
+
+    core = await open_core(config)
+    channel = TelegramChannel(config, core.store, core.dispatcher)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    try:
+        await channel.start()
+        await stop.wait()
+    finally:
+        await channel.stop()
+        await core.close()
+    return 0
+
+
+async def chat(config: Config, name: str) -> int:
+    from bot.channels.console import ConsoleChannel
+
+    core = await open_core(config)
+    try:
+        await ConsoleChannel(core, first_name=name).run()
+    finally:
+        await core.close()
+    return 0
+
+
+# ---------------------------------------------------------------- ask
+
+
+def read_texts(args: Iterable[str], stdin: TextIO) -> list[str]:
+    texts: list[str] = []
+    for arg in args:
+        if arg == "-":
+            texts.extend(line.rstrip("\n") for line in stdin if line.strip())
+        else:
+            texts.append(arg)
+    return texts
+
+
+def handled_json(handled: Handled) -> str:
+    return json.dumps(
+        {
+            "route": handled.route,
+            "urgency": handled.urgency,
+            "category": handled.category,
+            "articles": list(handled.articles),
+            "reply": handled.reply_text,
+        },
+        ensure_ascii=False,
+    )
+
+
+async def ask(config: Config, texts: list[str], as_json: bool) -> int:
+    # Scripts and evaluations must not leave made-up people in the centre's database.
+    core: Core = await open_core(config, database_url="sqlite:///:memory:")
+    try:
+        for text in texts:
+            incoming = Incoming(
+                channel="ask",
+                user_id=uuid.uuid4().hex,
+                event_id=uuid.uuid4().hex,
+                kind=IncomingKind.TEXT,
+                received_at=datetime.now(UTC),
+                text=text,
+            )
+            handled = await core.dispatcher.handle(incoming)
+            print(handled_json(handled) if as_json else f"{handled.reply_text}\n", flush=True)
+    finally:
+        await core.close()
+    return 0
+
+
+# ---------------------------------------------------------------- kb check
+
+
+def kb_check(config: Config) -> int:
+    from knowledge.check import check_knowledge
+
+    problems = check_knowledge(
+        config.knowledge_path, datetime.now(config.hotline.tz).date(), config.hotline.kb_max_age_days
+    )
+    for problem in problems:
+        print(f"{problem.severity}: {problem.where}: {problem.message}")
+    errors = sum(1 for p in problems if p.severity == "error")
+    warnings = len(problems) - errors
+    print(f"knowledge base: {errors} errors, {warnings} warnings", file=sys.stderr)
+    return 1 if errors else 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,343 @@
+"""Configuration: `config.yaml` with every key overridable by `HOTLINE_<SECTION>_<KEY>`.
+
+The environment is a parameter (a mapping), so tests pass a dict instead of patching
+`os.environ`. Any bad or missing value raises `ConfigError` whose message is one line that
+names the key and what is wrong; `hotline` prints it and exits.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, TypeVar
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import yaml
+
+T = TypeVar("T")
+
+DEFAULT_BASE_URL = "https://api.telegram.org/bot"
+DEFAULT_BASE_FILE_URL = "https://api.telegram.org/file/bot"
+
+
+class ConfigError(Exception):
+    """A configuration value is missing or wrong. str(error) is one line naming the key."""
+
+
+@dataclass(frozen=True)
+class TelegramConfig:
+    token: str = ""
+    base_url: str = DEFAULT_BASE_URL
+    base_file_url: str = DEFAULT_BASE_FILE_URL
+    mode: str = "polling"  # polling | webhook
+    webhook_url: str = ""
+    webhook_listen: str = "127.0.0.1"
+    webhook_port: int = 8443
+    webhook_path: str = "telegram"
+    secret_token: str = ""
+    staff_chat_id: int | None = None
+    poll_timeout: int = 10
+    rate_limit: bool = True  # python-telegram-bot's AIORateLimiter (Telegram's flood limits)
+
+
+@dataclass(frozen=True)
+class StaffMember:
+    user_id: int
+    name: str = ""  # shown to citizens instead of the Telegram account; empty: first name
+
+
+@dataclass(frozen=True)
+class StaffConfig:
+    counsellors: tuple[StaffMember, ...] = ()
+    supervisors: tuple[StaffMember, ...] = ()
+
+    def is_counsellor(self, user_id: int) -> bool:
+        return any(m.user_id == user_id for m in self.counsellors + self.supervisors)
+
+    def is_supervisor(self, user_id: int) -> bool:
+        return any(m.user_id == user_id for m in self.supervisors)
+
+
+@dataclass(frozen=True)
+class DatabaseConfig:
+    url: str = "sqlite:///hotline.db"
+
+    @property
+    def sqlite_path(self) -> str:
+        return self.url.removeprefix("sqlite:///")
+
+
+@dataclass(frozen=True)
+class HotlineConfig:
+    name: str = "Tổng đài Công tác xã hội"
+    timezone: str = "Asia/Ho_Chi_Minh"
+    knowledge_dir: str = ""  # empty: the knowledge/ folder shipped with the package
+    kb_max_age_days: int = 365
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+
+@dataclass(frozen=True)
+class DeliveryConfig:
+    max_attempts: int = 8
+    base_delay: float = 1.0  # seconds; doubled at each failed attempt
+    max_delay: float = 300.0
+
+
+@dataclass(frozen=True)
+class LoggingConfig:
+    level: str = "INFO"
+
+
+@dataclass(frozen=True)
+class Config:
+    telegram: TelegramConfig = field(default_factory=TelegramConfig)
+    staff: StaffConfig = field(default_factory=StaffConfig)
+    database: DatabaseConfig = field(default_factory=DatabaseConfig)
+    hotline: HotlineConfig = field(default_factory=HotlineConfig)
+    delivery: DeliveryConfig = field(default_factory=DeliveryConfig)
+    logging: LoggingConfig = field(default_factory=LoggingConfig)
+
+    @property
+    def knowledge_path(self) -> Path:
+        if self.hotline.knowledge_dir:
+            return Path(self.hotline.knowledge_dir)
+        return Path(__file__).resolve().parent.parent / "knowledge"
+
+
+# ---------------------------------------------------------------- reading values
+
+
+class _Section:
+    """Values of one section: the YAML mapping overlaid by HOTLINE_<SECTION>_<KEY>."""
+
+    def __init__(self, name: str, data: Any, env: Mapping[str, str]) -> None:
+        if data is None:
+            data = {}
+        if not isinstance(data, dict):
+            raise ConfigError(f"{name}: must be a mapping of keys, got {type(data).__name__}")
+        self.name = name
+        self.data: dict[str, Any] = data
+        self.env = env
+
+    def raw(self, key: str) -> tuple[Any, str]:
+        env_key = f"HOTLINE_{self.name.upper()}_{key.upper()}"
+        if env_key in self.env:
+            return self.env[env_key], env_key
+        return self.data.get(key), f"{self.name}.{key}"
+
+    def get(self, key: str, default: T, convert: Callable[[Any, str], T]) -> T:
+        value, where = self.raw(key)
+        if value is None or value == "":
+            return default
+        return convert(value, where)
+
+
+def _str(value: Any, where: str) -> str:
+    if isinstance(value, (dict, list)):
+        raise ConfigError(f"{where}: must be text, got {type(value).__name__}")
+    return str(value)
+
+
+def _int(value: Any, where: str) -> int:
+    try:
+        if isinstance(value, bool):
+            raise ValueError
+        return int(str(value).strip())
+    except ValueError:
+        raise ConfigError(f"{where}: must be a whole number, got {value!r}") from None
+
+
+def _float(value: Any, where: str) -> float:
+    try:
+        return float(str(value).strip())
+    except ValueError:
+        raise ConfigError(f"{where}: must be a number, got {value!r}") from None
+
+
+def _bool(value: Any, where: str) -> bool:
+    if isinstance(value, bool):
+        return value
+    text = str(value).strip().lower()
+    if text in {"1", "true", "yes", "on"}:
+        return True
+    if text in {"0", "false", "no", "off"}:
+        return False
+    raise ConfigError(f"{where}: must be true or false, got {value!r}")
+
+
+def _choice(*allowed: str) -> Callable[[Any, str], str]:
+    def convert(value: Any, where: str) -> str:
+        text = str(value).strip().lower()
+        if text not in allowed:
+            raise ConfigError(f"{where}: must be one of {', '.join(allowed)}, got {value!r}")
+        return text
+
+    return convert
+
+
+def _url(value: Any, where: str) -> str:
+    text = str(value).strip()
+    if not text.startswith(("http://", "https://")):
+        raise ConfigError(f"{where}: must be an http:// or https:// URL, got {text!r}")
+    return text
+
+
+def _members(value: Any, where: str) -> tuple[StaffMember, ...]:
+    """A list of ids, `{id: name}` mappings, or (from the environment) '5001,5002'."""
+    if isinstance(value, (int, str)):
+        items: list[Any] = [p for p in str(value).split(",") if p.strip()]
+    elif isinstance(value, list):
+        items = value
+    else:
+        raise ConfigError(f"{where}: must be a list of Telegram user ids, got {value!r}")
+    members: list[StaffMember] = []
+    for item in items:
+        if isinstance(item, dict):
+            uid, name = item.get("id"), str(item.get("name", "") or "")
+        else:
+            uid, name = item, ""
+        try:
+            members.append(StaffMember(int(str(uid).strip()), name))
+        except ValueError:
+            raise ConfigError(f"{where}: {uid!r} is not a Telegram user id") from None
+    return tuple(members)
+
+
+def _merge_names(
+    members: tuple[StaffMember, ...], named: tuple[StaffMember, ...]
+) -> tuple[StaffMember, ...]:
+    """Ids from the environment keep the display names given in config.yaml."""
+    names = {m.user_id: m.name for m in named if m.name}
+    return tuple(StaffMember(m.user_id, m.name or names.get(m.user_id, "")) for m in members)
+
+
+def _timezone(value: Any, where: str) -> str:
+    text = str(value).strip()
+    try:
+        ZoneInfo(text)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ConfigError(f"{where}: unknown time zone {text!r}") from None
+    return text
+
+
+# ---------------------------------------------------------------- building Config
+
+
+def load_config(path: Path | None = None, env: Mapping[str, str] | None = None) -> Config:
+    """Read `path` (optional; missing file means defaults) and overlay the environment."""
+    env = os.environ if env is None else env
+    data: dict[str, Any] = {}
+    if path is not None and path.exists():
+        try:
+            loaded = yaml.safe_load(path.read_text(encoding="utf-8"))
+        except yaml.YAMLError as exc:
+            mark = getattr(exc, "problem_mark", None)
+            line = f" line {mark.line + 1}" if mark is not None else ""
+            raise ConfigError(f"{path}:{line} is not valid YAML") from None
+        if loaded is not None and not isinstance(loaded, dict):
+            raise ConfigError(f"{path}: must be a mapping of sections")
+        data = loaded or {}
+    return build_config(data, env)
+
+
+def build_config(data: Mapping[str, Any], env: Mapping[str, str]) -> Config:
+    known = {"telegram", "staff", "database", "hotline", "delivery", "logging", "zalo"}
+    for section in data:
+        if section not in known:
+            raise ConfigError(f"{section}: unknown section (known: {', '.join(sorted(known))})")
+    return Config(
+        telegram=_telegram(_Section("telegram", data.get("telegram"), env)),
+        staff=_staff(_Section("staff", data.get("staff"), env)),
+        database=_database(_Section("database", data.get("database"), env)),
+        hotline=_hotline(_Section("hotline", data.get("hotline"), env)),
+        delivery=_delivery(_Section("delivery", data.get("delivery"), env)),
+        logging=LoggingConfig(
+            level=_Section("logging", data.get("logging"), env).get(
+                "level", "INFO", _choice("debug", "info", "warning", "error")
+            ).upper()
+        ),
+    )
+
+
+def _telegram(s: _Section) -> TelegramConfig:
+    d = TelegramConfig()
+    mode = s.get("mode", d.mode, _choice("polling", "webhook"))
+    cfg = TelegramConfig(
+        token=s.get("token", d.token, _str).strip(),
+        base_url=s.get("base_url", d.base_url, _url),
+        base_file_url=s.get("base_file_url", d.base_file_url, _url),
+        mode=mode,
+        webhook_url=s.get("webhook_url", d.webhook_url, _url),
+        webhook_listen=s.get("webhook_listen", d.webhook_listen, _str),
+        webhook_port=s.get("webhook_port", d.webhook_port, _int),
+        webhook_path=s.get("webhook_path", d.webhook_path, _str).strip("/"),
+        secret_token=s.get("secret_token", d.secret_token, _str),
+        staff_chat_id=s.get("staff_chat_id", None, _int),
+        poll_timeout=s.get("poll_timeout", d.poll_timeout, _int),
+        rate_limit=s.get("rate_limit", d.rate_limit, _bool),
+    )
+    if cfg.token and ":" not in cfg.token:
+        raise ConfigError("telegram.token: does not look like a BotFather token (id:secret)")
+    if mode == "webhook" and cfg.token:
+        if not cfg.webhook_url:
+            raise ConfigError("telegram.webhook_url: required when telegram.mode is webhook")
+        if not cfg.secret_token:
+            raise ConfigError("telegram.secret_token: required when telegram.mode is webhook")
+    if cfg.secret_token and not all(c.isalnum() or c in "_-" for c in cfg.secret_token):
+        raise ConfigError("telegram.secret_token: only letters, digits, _ and - are allowed")
+    if not 1 <= cfg.webhook_port <= 65535:
+        raise ConfigError(f"telegram.webhook_port: {cfg.webhook_port} is not a port number")
+    if cfg.staff_chat_id is not None and cfg.staff_chat_id >= 0:
+        raise ConfigError("telegram.staff_chat_id: a supergroup id is negative (-100…)")
+    return cfg
+
+
+def _staff(s: _Section) -> StaffConfig:
+    named = _members(s.data.get("counsellors") or [], "staff.counsellors") + _members(
+        s.data.get("supervisors") or [], "staff.supervisors"
+    )
+    return StaffConfig(
+        counsellors=_merge_names(s.get("counsellors", (), _members), named),
+        supervisors=_merge_names(s.get("supervisors", (), _members), named),
+    )
+
+
+def _database(s: _Section) -> DatabaseConfig:
+    url = s.get("url", DatabaseConfig().url, _str).strip()
+    if not url.startswith(("sqlite:///", "postgresql://", "postgres://")):
+        raise ConfigError(
+            f"database.url: must start with sqlite:/// or postgresql://, got {url!r}"
+        )
+    if url.startswith("sqlite:///") and not url.removeprefix("sqlite:///"):
+        raise ConfigError("database.url: sqlite:/// needs a file path, e.g. sqlite:///hotline.db")
+    return DatabaseConfig(url=url)
+
+
+def _hotline(s: _Section) -> HotlineConfig:
+    d = HotlineConfig()
+    cfg = HotlineConfig(
+        name=s.get("name", d.name, _str),
+        timezone=s.get("timezone", d.timezone, _timezone),
+        knowledge_dir=s.get("knowledge_dir", d.knowledge_dir, _str),
+        kb_max_age_days=s.get("kb_max_age_days", d.kb_max_age_days, _int),
+    )
+    if cfg.knowledge_dir and not Path(cfg.knowledge_dir).is_dir():
+        raise ConfigError(f"hotline.knowledge_dir: {cfg.knowledge_dir!r} is not a folder")
+    return cfg
+
+
+def _delivery(s: _Section) -> DeliveryConfig:
+    d = DeliveryConfig()
+    cfg = DeliveryConfig(
+        max_attempts=s.get("max_attempts", d.max_attempts, _int),
+        base_delay=s.get("base_delay", d.base_delay, _float),
+        max_delay=s.get("max_delay", d.max_delay, _float),
+    )
+    if cfg.max_attempts < 1:
+        raise ConfigError("delivery.max_attempts: must be at least 1")
+    return cfg

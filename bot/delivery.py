@@ -1,0 +1,169 @@
+"""The outbox worker: every reply is sent, retried, or reported; none is silently dropped.
+
+Exceptions a channel's sender raises (channels translate their library's errors into these):
+
+    DeliveryError
+     ├── RetryLater      rate limit (with the server's retry_after), 5xx, network trouble
+     └── Undeliverable   the person blocked the bot, the chat is gone: retrying cannot help
+
+One worker per channel sends one reply at a time. That bounds what a crash can repeat to the
+single reply in flight: a reply is marked sent right after the channel confirms it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime, timedelta
+from typing import Protocol
+
+from bot.config import DeliveryConfig
+from flows.messages import Outgoing
+from flows.store import Delivery, Store
+
+log = logging.getLogger(__name__)
+
+
+class DeliveryError(Exception):
+    pass
+
+
+class RetryLater(DeliveryError):
+    def __init__(self, reason: str, after: float | None = None) -> None:
+        super().__init__(reason)
+        self.after = after
+
+
+class Undeliverable(DeliveryError):
+    pass
+
+
+class Sender(Protocol):
+    async def send(self, recipient: str, message: Outgoing) -> str:
+        """Send; return the channel's id of the sent message."""
+        ...
+
+
+FailureHook = Callable[[Delivery, str], Awaitable[None]]
+
+
+class Deliverer:
+    def __init__(
+        self,
+        store: Store,
+        channel: str,
+        sender: Sender,
+        config: DeliveryConfig,
+        *,
+        on_undeliverable: FailureHook | None = None,
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+    ) -> None:
+        self.store = store
+        self.channel = channel
+        self.sender = sender
+        self.config = config
+        self.on_undeliverable = on_undeliverable
+        self.clock = clock
+        self._wake = asyncio.Event()
+        self._task: asyncio.Task[None] | None = None
+        self._stopping = False
+
+    def wake(self) -> None:
+        """New replies are in the outbox."""
+        self._wake.set()
+
+    def start(self) -> None:
+        self._stopping = False
+        self._task = asyncio.create_task(self._run(), name=f"deliverer-{self.channel}")
+
+    async def stop(self) -> None:
+        self._stopping = True
+        self._wake.set()
+        if self._task is not None:
+            await self._task
+            self._task = None
+
+    async def _run(self) -> None:
+        while not self._stopping:
+            try:
+                sent_any = await self.deliver_due()
+            except Exception:
+                log.exception("delivery loop error", extra={"event": "delivery_loop_error"})
+                sent_any = False
+            if not sent_any and not self._stopping:
+                await self._sleep_until_due()
+
+    async def _sleep_until_due(self) -> None:
+        self._wake.clear()
+        next_at = await self.store.next_due_at(self.channel)
+        timeout = 30.0
+        if next_at is not None:
+            timeout = max(0.0, min(timeout, (next_at - self.clock()).total_seconds()))
+        try:
+            await asyncio.wait_for(self._wake.wait(), timeout)
+        except TimeoutError:
+            pass
+
+    async def deliver_due(self, limit: int = 100) -> bool:
+        """Send what is due now; True if anything was attempted."""
+        batch = await self.store.due_deliveries(self.channel, self.clock(), limit)
+        for delivery in batch:
+            if self._stopping:
+                break
+            await self.deliver(delivery)
+        return bool(batch)
+
+    async def deliver(self, delivery: Delivery) -> None:
+        try:
+            ref = await self.sender.send(delivery.recipient, delivery.message)
+        except RetryLater as exc:
+            await self._retry(delivery, exc)
+        except Undeliverable as exc:
+            await self._give_up(delivery, str(exc))
+        except Exception as exc:  # an error we did not foresee: keep the reply and retry
+            log.exception(
+                "unexpected send error",
+                extra={"event": "send_error", "channel": self.channel, "delivery": delivery.id},
+            )
+            await self._retry(delivery, RetryLater(type(exc).__name__))
+        else:
+            await self.store.mark_sent(delivery.id, self.clock(), ref)
+
+    async def _retry(self, delivery: Delivery, exc: RetryLater) -> None:
+        attempts = delivery.attempts + 1
+        if attempts >= self.config.max_attempts:
+            await self._give_up(delivery, f"gave up after {attempts} attempts: {exc}")
+            return
+        delay = exc.after
+        if delay is None:
+            delay = min(self.config.max_delay, self.config.base_delay * 2 ** (attempts - 1))
+        log.warning(
+            "delivery will be retried",
+            extra={
+                "event": "delivery_retry",
+                "channel": self.channel,
+                "delivery": delivery.id,
+                "attempt": attempts,
+                "delay_s": round(delay, 2),
+                "reason": str(exc),
+            },
+        )
+        await self.store.mark_retry(
+            delivery.id, str(exc), self.clock() + timedelta(seconds=delay)
+        )
+
+    async def _give_up(self, delivery: Delivery, reason: str) -> None:
+        log.error(
+            "delivery failed for good",
+            extra={
+                "event": "delivery_failed",
+                "channel": self.channel,
+                "delivery": delivery.id,
+                "priority": delivery.message.priority.value,
+                "reason": reason,
+            },
+        )
+        await self.store.mark_undeliverable(delivery.id, reason, self.clock())
+        if self.on_undeliverable is not None:
+            await self.on_undeliverable(delivery, reason)

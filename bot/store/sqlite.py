@@ -1,0 +1,364 @@
+"""The Store on SQLite through aiosqlite: WAL, foreign keys, numbered migrations at open.
+
+One connection serves the whole process. SQLite has a single writer anyway, so transactions
+are serialised with an asyncio lock instead of letting them fail with "database is locked".
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
+from datetime import UTC, datetime
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import aiosqlite
+
+from flows.messages import Outgoing, outgoing_from_dict, outgoing_to_dict
+from flows.store import Delivery, InboundEvent, Person, StoredMessage
+
+log = logging.getLogger(__name__)
+
+
+def ts(moment: datetime) -> str:
+    """One sortable text form for every timestamp: UTC, microseconds."""
+    return moment.astimezone(UTC).isoformat(timespec="microseconds")
+
+
+def parse_ts(text: str | None) -> datetime | None:
+    return datetime.fromisoformat(text) if text else None
+
+
+def migrations() -> list[tuple[int, str, str]]:
+    """(number, name, sql) of every shipped migration, in order."""
+    folder = resources.files("bot.store") / "migrations"
+    found = []
+    for entry in folder.iterdir():
+        if entry.name.endswith(".sql"):
+            number = int(entry.name.split("_", 1)[0])
+            found.append((number, entry.name, entry.read_text(encoding="utf-8")))
+    return sorted(found)
+
+
+def _person(row: aiosqlite.Row) -> Person:
+    return Person(
+        id=row["id"],
+        channel=row["channel"],
+        external_id=row["external_id"],
+        first_name=row["first_name"],
+        flow=row["flow"],
+        flow_data=json.loads(row["flow_data"]),
+        created_at=parse_ts(row["created_at"]),
+        consent_at=parse_ts(row["consent_at"]),
+    )
+
+
+class SqliteTransaction:
+    """The unit of work handed to flows; see flows.store.Transaction."""
+
+    def __init__(self, db: aiosqlite.Connection) -> None:
+        self.db = db
+
+    async def person(self, channel: str, external_id: str, first_name: str = "") -> Person:
+        now = ts(datetime.now(UTC))
+        await self.db.execute(
+            "INSERT INTO people (channel, external_id, first_name, created_at, last_seen_at)"
+            " VALUES (?, ?, ?, ?, ?) ON CONFLICT (channel, external_id) DO UPDATE SET"
+            " last_seen_at = excluded.last_seen_at,"
+            " first_name = CASE WHEN excluded.first_name != '' THEN excluded.first_name"
+            " ELSE people.first_name END",
+            (channel, external_id, first_name, now, now),
+        )
+        async with self.db.execute(
+            "SELECT * FROM people WHERE channel = ? AND external_id = ?", (channel, external_id)
+        ) as cur:
+            row = await cur.fetchone()
+        assert row is not None
+        return _person(row)
+
+    async def is_processed(self, channel: str, event_id: str) -> bool:
+        async with self.db.execute(
+            "SELECT processed_at FROM inbox WHERE channel = ? AND event_id = ?",
+            (channel, event_id),
+        ) as cur:
+            row = await cur.fetchone()
+        return row is not None and row[0] is not None
+
+    async def mark_processed(self, channel: str, event_id: str, at: datetime) -> None:
+        # Events that never went through the inbox (console, tests) are recorded here, so a
+        # replay of the same id is still recognised.
+        await self.db.execute(
+            "INSERT INTO inbox (channel, event_id, payload, received_at, processed_at)"
+            " VALUES (?, ?, '', ?, ?) ON CONFLICT (channel, event_id)"
+            " DO UPDATE SET processed_at = excluded.processed_at",
+            (channel, event_id, ts(at), ts(at)),
+        )
+
+    async def add_message(
+        self,
+        person_id: int,
+        direction: str,
+        kind: str,
+        text: str,
+        at: datetime,
+        *,
+        event_id: str = "",
+        meta: dict[str, Any] | None = None,
+        case_id: int | None = None,
+    ) -> int:
+        cur = await self.db.execute(
+            "INSERT INTO messages (person_id, case_id, direction, kind, text, meta, event_id,"
+            " created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            (person_id, case_id, direction, kind, text, json.dumps(meta or {}), event_id, ts(at)),
+        )
+        assert cur.lastrowid is not None
+        return cur.lastrowid
+
+    async def set_flow(self, person_id: int, flow: str, data: dict[str, Any]) -> None:
+        await self.db.execute(
+            "UPDATE people SET flow = ?, flow_data = ? WHERE id = ?",
+            (flow, json.dumps(data, ensure_ascii=False), person_id),
+        )
+
+    async def enqueue(
+        self,
+        channel: str,
+        recipient: str,
+        message: Outgoing,
+        at: datetime,
+        *,
+        person_id: int | None = None,
+        case_id: int | None = None,
+    ) -> int:
+        cur = await self.db.execute(
+            "INSERT INTO outbox (channel, recipient, person_id, case_id, priority_rank, payload,"
+            " created_at, next_attempt_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                channel,
+                recipient,
+                person_id,
+                case_id,
+                message.priority.rank,
+                json.dumps(outgoing_to_dict(message), ensure_ascii=False),
+                ts(at),
+                ts(at),
+            ),
+        )
+        assert cur.lastrowid is not None
+        return cur.lastrowid
+
+    async def audit(
+        self, actor: str, action: str, at: datetime, *, case_id: int | None = None, detail: str = ""
+    ) -> None:
+        await self.db.execute(
+            "INSERT INTO audit_log (at, actor, action, case_id, detail) VALUES (?, ?, ?, ?, ?)",
+            (ts(at), actor, action, case_id, detail),
+        )
+
+
+class SqliteStore:
+    """flows.store.Store on one SQLite file."""
+
+    def __init__(self, path: str | Path) -> None:
+        self.path = str(path)
+        self._db: aiosqlite.Connection | None = None
+        self._lock = asyncio.Lock()
+
+    @property
+    def db(self) -> aiosqlite.Connection:
+        if self._db is None:
+            raise RuntimeError("the store is not open: call await store.open() first")
+        return self._db
+
+    async def open(self) -> None:
+        if self.path != ":memory:":
+            Path(self.path).parent.mkdir(parents=True, exist_ok=True)
+        # isolation_level=None: we issue BEGIN/COMMIT ourselves, so a unit of work is exactly
+        # one SQLite transaction.
+        self._db = await aiosqlite.connect(self.path, isolation_level=None)
+        self._db.row_factory = aiosqlite.Row
+        for pragma in (
+            "PRAGMA journal_mode = WAL",
+            "PRAGMA synchronous = NORMAL",
+            "PRAGMA foreign_keys = ON",
+            "PRAGMA busy_timeout = 5000",
+            "PRAGMA secure_delete = ON",
+        ):
+            await self._db.execute(pragma)
+        await self._migrate()
+
+    async def close(self) -> None:
+        if self._db is not None:
+            await self._db.close()
+            self._db = None
+
+    async def _migrate(self) -> None:
+        db = self.db
+        await db.execute(
+            "CREATE TABLE IF NOT EXISTS schema_migrations (number INTEGER PRIMARY KEY,"
+            " name TEXT NOT NULL, applied_at TEXT NOT NULL)"
+        )
+        async with db.execute("SELECT number FROM schema_migrations") as cur:
+            applied = {row[0] for row in await cur.fetchall()}
+        for number, name, sql in migrations():
+            if number in applied:
+                continue
+            await db.execute("BEGIN IMMEDIATE")
+            try:
+                for statement in _statements(sql):
+                    await db.execute(statement)
+                await db.execute(
+                    "INSERT INTO schema_migrations VALUES (?, ?, ?)",
+                    (number, name, ts(datetime.now(UTC))),
+                )
+                await db.execute("COMMIT")
+            except Exception:
+                await db.execute("ROLLBACK")
+                raise
+            log.info("migration applied", extra={"event": "migration", "migration": name})
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[SqliteTransaction]:
+        async with self._lock:
+            await self.db.execute("BEGIN IMMEDIATE")
+            try:
+                yield SqliteTransaction(self.db)
+            except BaseException:
+                await self.db.execute("ROLLBACK")
+                raise
+            await self.db.execute("COMMIT")
+
+    async def _write(self, sql: str, params: Sequence[Any]) -> None:
+        async with self._lock:
+            await self.db.execute(sql, params)
+
+    async def _fetchall(self, sql: str, params: Sequence[Any]) -> list[aiosqlite.Row]:
+        # Under the lock: on the shared connection a read would otherwise see the rows of
+        # another task's transaction before it commits (or rolls back).
+        async with self._lock, self.db.execute(sql, params) as cur:
+            return list(await cur.fetchall())
+
+    # ---------------------------------------------------------------- inbox
+
+    async def record_inbound(self, events: Sequence[InboundEvent]) -> int:
+        """Store raw events; returns how many were new. Duplicates are ignored."""
+        if not events:
+            return 0
+        async with self._lock:
+            before = self.db.total_changes
+            await self.db.execute("BEGIN IMMEDIATE")
+            try:
+                await self.db.executemany(
+                    "INSERT INTO inbox (channel, event_id, payload, received_at) VALUES"
+                    " (?, ?, ?, ?) ON CONFLICT (channel, event_id) DO NOTHING",
+                    [(e.channel, e.event_id, e.payload, ts(e.received_at)) for e in events],
+                )
+            except BaseException:
+                await self.db.execute("ROLLBACK")
+                raise
+            await self.db.execute("COMMIT")
+            return self.db.total_changes - before
+
+    async def unprocessed_inbound(self, channel: str) -> list[InboundEvent]:
+        rows = await self._fetchall(
+            "SELECT channel, event_id, payload, received_at FROM inbox"
+            " WHERE channel = ? AND processed_at IS NULL AND payload != ''"
+            " ORDER BY received_at, rowid",
+            (channel,),
+        )
+        return [
+            InboundEvent(r[0], r[1], r[2], parse_ts(r[3]) or datetime.now(UTC)) for r in rows
+        ]
+
+    # ---------------------------------------------------------------- outbox
+
+    async def due_deliveries(self, channel: str, now: datetime, limit: int) -> list[Delivery]:
+        # Only the oldest pending reply of each recipient is due, so a reply waiting for a
+        # retry holds back the later ones to the same person and order is kept.
+        rows = await self._fetchall(
+            "SELECT * FROM outbox o WHERE o.channel = ? AND o.sent_at IS NULL"
+            " AND o.failed_at IS NULL AND o.next_attempt_at <= ?"
+            " AND NOT EXISTS (SELECT 1 FROM outbox p WHERE p.channel = o.channel"
+            " AND p.recipient = o.recipient AND p.sent_at IS NULL AND p.failed_at IS NULL"
+            " AND p.id < o.id)"
+            " ORDER BY o.priority_rank, o.id LIMIT ?",
+            (channel, ts(now), limit),
+        )
+        return [
+            Delivery(
+                id=r["id"],
+                channel=r["channel"],
+                recipient=r["recipient"],
+                message=outgoing_from_dict(json.loads(r["payload"])),
+                attempts=r["attempts"],
+                person_id=r["person_id"],
+                case_id=r["case_id"],
+                created_at=parse_ts(r["created_at"]) or now,
+            )
+            for r in rows
+        ]
+
+    async def mark_sent(self, delivery_id: int, at: datetime, ref: str = "") -> None:
+        await self._write(
+            "UPDATE outbox SET sent_at = ?, sent_ref = ?, attempts = attempts + 1 WHERE id = ?",
+            (ts(at), ref, delivery_id),
+        )
+
+    async def mark_retry(self, delivery_id: int, error: str, next_attempt_at: datetime) -> None:
+        await self._write(
+            "UPDATE outbox SET attempts = attempts + 1, last_error = ?, next_attempt_at = ?"
+            " WHERE id = ?",
+            (error[:500], ts(next_attempt_at), delivery_id),
+        )
+
+    async def mark_undeliverable(self, delivery_id: int, error: str, at: datetime) -> None:
+        await self._write(
+            "UPDATE outbox SET attempts = attempts + 1, last_error = ?, failed_at = ?"
+            " WHERE id = ?",
+            (error[:500], ts(at), delivery_id),
+        )
+
+    async def next_due_at(self, channel: str) -> datetime | None:
+        rows = await self._fetchall(
+            "SELECT min(next_attempt_at) FROM outbox WHERE channel = ? AND sent_at IS NULL"
+            " AND failed_at IS NULL",
+            (channel,),
+        )
+        return parse_ts(rows[0][0]) if rows else None
+
+    # ---------------------------------------------------------------- reading
+
+    async def find_person(self, channel: str, external_id: str) -> Person | None:
+        rows = await self._fetchall(
+            "SELECT * FROM people WHERE channel = ? AND external_id = ?", (channel, external_id)
+        )
+        return _person(rows[0]) if rows else None
+
+    async def messages_of(self, person_id: int, limit: int = 200) -> list[StoredMessage]:
+        rows = await self._fetchall(
+            "SELECT * FROM (SELECT * FROM messages WHERE person_id = ? ORDER BY id DESC LIMIT ?)"
+            " ORDER BY id",
+            (person_id, limit),
+        )
+        return [
+            StoredMessage(
+                id=r["id"],
+                person_id=r["person_id"],
+                direction=r["direction"],
+                kind=r["kind"],
+                text=r["text"],
+                created_at=parse_ts(r["created_at"]) or datetime.now(UTC),
+                case_id=r["case_id"],
+            )
+            for r in rows
+        ]
+
+
+def _statements(sql: str) -> list[str]:
+    """Split a migration into statements (our migrations hold no ';' inside literals)."""
+    lines = [ln for ln in sql.splitlines() if not ln.strip().startswith("--")]
+    return [s.strip() for s in "\n".join(lines).split(";") if s.strip()]

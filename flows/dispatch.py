@@ -1,0 +1,140 @@
+"""The dispatcher: every Incoming goes through here, in one unit of work.
+
+1. A replayed event (same channel event id) is recognised and ignored.
+2. The message is stored before anything acts on it.
+3. Global commands and menu buttons work from any flow; otherwise the person's current flow
+   handles the message.
+4. The flow's replies go to the outbox in the same transaction as the state change, so a crash
+   either loses nothing or repeats nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from flows import menu
+from flows.messages import Handled, Incoming, IncomingKind, Outgoing
+from flows.ordering import KeyedLocks
+from flows.ports import Services
+from flows.store import Store
+from flows.turn import FlowName, Step, Turn
+
+FlowHandler = Callable[[Turn], Step]
+
+COMMANDS: dict[str, FlowHandler] = {
+    "start": menu.start,
+    "help": menu.help_,
+    "trogiup": menu.help_,
+    "menu": menu.show_menu,
+    "huy": menu.cancel,
+    "cancel": menu.cancel,
+}
+
+BUTTONS: dict[str, FlowHandler] = {
+    menu.MENU_HOME: menu.show_menu,
+}
+
+FLOWS: dict[str, FlowHandler] = {
+    FlowName.MENU: menu.handle,
+}
+
+
+def describe(incoming: Incoming) -> tuple[str, dict[str, object]]:
+    """The text kept in the conversation history, and the facts kept beside it."""
+    meta: dict[str, object] = {}
+    if incoming.attachment:
+        meta["attachment"] = incoming.attachment.kind
+        if incoming.attachment.ref:
+            meta["ref"] = incoming.attachment.ref
+        return incoming.attachment.caption, meta
+    if incoming.location:
+        meta["location"] = [incoming.location.latitude, incoming.location.longitude]
+    if incoming.button:
+        meta["button"] = incoming.button
+    if incoming.message_ref:
+        meta["message_ref"] = incoming.message_ref
+    return incoming.text, meta
+
+
+class Dispatcher:
+    def __init__(self, store: Store, services: Services) -> None:
+        self.store = store
+        self.services = services
+        self.locks = KeyedLocks()
+
+    async def handle(self, incoming: Incoming) -> Handled:
+        async with self.locks.hold((incoming.channel, incoming.user_id)):
+            return await self._handle(incoming)
+
+    async def _handle(self, incoming: Incoming) -> Handled:
+        async with self.store.transaction() as tx:
+            if await tx.is_processed(incoming.channel, incoming.event_id):
+                return Handled(route="duplicate")
+            now = self.services.clock()
+            person = await tx.person(incoming.channel, incoming.user_id, incoming.first_name)
+            text, meta = describe(incoming)
+            await tx.add_message(
+                person.id, "in", incoming.kind.value, text, now,
+                event_id=incoming.event_id, meta=meta,
+            )
+            turn = Turn(incoming, person, tx, self.services, now)
+            step = self.route(turn)
+            await tx.set_flow(
+                person.id,
+                step.flow or person.flow,
+                person.flow_data if step.data is None else step.data,
+            )
+            for reply in step.replies:
+                await tx.enqueue(
+                    incoming.channel, incoming.user_id, reply, now, person_id=person.id
+                )
+                await tx.add_message(person.id, "out", "text", reply.text, now)
+            await tx.mark_processed(incoming.channel, incoming.event_id, now)
+        return Handled(route=step.route, replies=tuple(step.replies), articles=step.articles)
+
+    async def handle_failure(self, incoming: Incoming) -> None:
+        """After an error of ours: keep the message, apologise, show the emergency numbers.
+
+        The failed unit of work was rolled back, so this records the message again in a
+        fresh one and marks the event processed: the person is answered, not left waiting.
+        """
+        async with self.locks.hold((incoming.channel, incoming.user_id)):
+            async with self.store.transaction() as tx:
+                if await tx.is_processed(incoming.channel, incoming.event_id):
+                    return
+                now = self.services.clock()
+                person = await tx.person(incoming.channel, incoming.user_id, incoming.first_name)
+                text, meta = describe(incoming)
+                meta["failed"] = True
+                await tx.add_message(
+                    person.id, "in", incoming.kind.value, text, now,
+                    event_id=incoming.event_id, meta=meta,
+                )
+                apology = Outgoing(self.services.render.render("error"))
+                await tx.enqueue(
+                    incoming.channel, incoming.user_id, apology, now, person_id=person.id
+                )
+                await tx.add_message(person.id, "out", "text", apology.text, now)
+                await tx.mark_processed(incoming.channel, incoming.event_id, now)
+
+    def route(self, turn: Turn) -> Step:
+        incoming = turn.incoming
+        if incoming.kind in (IncomingKind.LEFT, IncomingKind.JOINED):
+            return Step(route="membership")  # nothing to say; a blocked bot cannot reply
+        if incoming.kind is IncomingKind.TEXT and incoming.command:
+            command = COMMANDS.get(incoming.command)
+            return command(turn) if command else menu.unknown_command(turn)
+        if incoming.kind is IncomingKind.BUTTON:
+            return self.button(turn)
+        if incoming.kind is IncomingKind.EDITED:
+            return menu.unsupported(turn)
+        flow = FLOWS.get(turn.person.flow, menu.handle)
+        return flow(turn)
+
+    def button(self, turn: Turn) -> Step:
+        data = turn.incoming.button
+        handler = BUTTONS.get(data)
+        if handler is None:
+            prefix = data.split(":", 1)[0] + ":"
+            handler = BUTTONS.get(prefix)
+        return handler(turn) if handler else menu.stale_button(turn)

@@ -1,0 +1,131 @@
+"""The store port: what the domain needs from persistence, and the values it returns.
+
+`bot/store/sqlite.py` implements it on aiosqlite; a PostgreSQL implementation will follow.
+Everything a flow changes for one incoming message happens inside one `Transaction`, which
+commits on a clean exit and rolls back on an exception (a unit of work), so a crash never
+leaves half a conversation step behind.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from contextlib import AbstractAsyncContextManager
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Protocol
+
+from flows.messages import Outgoing
+
+
+@dataclass(frozen=True)
+class Person:
+    id: int
+    channel: str
+    external_id: str
+    first_name: str
+    flow: str
+    flow_data: dict[str, Any] = field(default_factory=dict)
+    created_at: datetime | None = None
+    consent_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class InboundEvent:
+    """A raw channel event kept before it is acted on (the durable inbox)."""
+
+    channel: str
+    event_id: str
+    payload: str
+    received_at: datetime
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """One reply waiting in the outbox."""
+
+    id: int
+    channel: str
+    recipient: str
+    message: Outgoing
+    attempts: int
+    person_id: int | None
+    case_id: int | None
+    created_at: datetime
+
+
+@dataclass(frozen=True)
+class StoredMessage:
+    id: int
+    person_id: int
+    direction: str  # in, out
+    kind: str
+    text: str
+    created_at: datetime
+    case_id: int | None = None
+
+
+class Transaction(Protocol):
+    async def person(self, channel: str, external_id: str, first_name: str = "") -> Person: ...
+
+    async def is_processed(self, channel: str, event_id: str) -> bool: ...
+
+    async def mark_processed(self, channel: str, event_id: str, at: datetime) -> None: ...
+
+    async def add_message(
+        self,
+        person_id: int,
+        direction: str,
+        kind: str,
+        text: str,
+        at: datetime,
+        *,
+        event_id: str = "",
+        meta: dict[str, Any] | None = None,
+        case_id: int | None = None,
+    ) -> int: ...
+
+    async def set_flow(self, person_id: int, flow: str, data: dict[str, Any]) -> None: ...
+
+    async def enqueue(
+        self,
+        channel: str,
+        recipient: str,
+        message: Outgoing,
+        at: datetime,
+        *,
+        person_id: int | None = None,
+        case_id: int | None = None,
+    ) -> int: ...
+
+    async def audit(
+        self, actor: str, action: str, at: datetime, *, case_id: int | None = None, detail: str = ""
+    ) -> None: ...
+
+
+class Store(Protocol):
+    async def open(self) -> None: ...
+
+    async def close(self) -> None: ...
+
+    def transaction(self) -> AbstractAsyncContextManager[Transaction]: ...
+
+    # The inbox: raw events stored before anything else happens.
+    async def record_inbound(self, events: Sequence[InboundEvent]) -> int: ...
+
+    async def unprocessed_inbound(self, channel: str) -> list[InboundEvent]: ...
+
+    # The outbox: replies not yet confirmed sent.
+    async def due_deliveries(self, channel: str, now: datetime, limit: int) -> list[Delivery]: ...
+
+    async def mark_sent(self, delivery_id: int, at: datetime, ref: str = "") -> None: ...
+
+    async def mark_retry(self, delivery_id: int, error: str, next_attempt_at: datetime) -> None: ...
+
+    async def mark_undeliverable(self, delivery_id: int, error: str, at: datetime) -> None: ...
+
+    async def next_due_at(self, channel: str) -> datetime | None: ...
+
+    # Reading for people and staff.
+    async def find_person(self, channel: str, external_id: str) -> Person | None: ...
+
+    async def messages_of(self, person_id: int, limit: int = 200) -> list[StoredMessage]: ...
