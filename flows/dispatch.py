@@ -10,16 +10,27 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 
-from flows import menu
+from flows import menu, policy
 from flows.messages import Handled, Incoming, IncomingKind, Outgoing
 from flows.ordering import KeyedLocks
 from flows.ports import Services
 from flows.store import Store
 from flows.turn import FlowName, Step, Turn
 
-FlowHandler = Callable[[Turn], Step]
+FlowHandler = Callable[[Turn], Awaitable[Step]]
+
+
+async def at_menu(turn: Turn) -> Step:
+    """Free text at the menu (or after the 'ask a question' button) is a policy question."""
+    incoming = turn.incoming
+    if incoming.kind is IncomingKind.TEXT and incoming.text.strip():
+        if menu.is_greeting(incoming.text):
+            return await menu.start(turn)
+        return await policy.question(turn)
+    return await menu.handle_non_text(turn)
+
 
 COMMANDS: dict[str, FlowHandler] = {
     "start": menu.start,
@@ -32,10 +43,14 @@ COMMANDS: dict[str, FlowHandler] = {
 
 BUTTONS: dict[str, FlowHandler] = {
     menu.MENU_HOME: menu.show_menu,
+    menu.MENU_POLICY: policy.ask,
+    policy.ARTICLE: policy.show_article,
+    policy.FEEDBACK: policy.feedback,
 }
 
 FLOWS: dict[str, FlowHandler] = {
-    FlowName.MENU: menu.handle,
+    FlowName.MENU: at_menu,
+    FlowName.POLICY: at_menu,
 }
 
 
@@ -78,7 +93,7 @@ class Dispatcher:
                 event_id=incoming.event_id, meta=meta,
             )
             turn = Turn(incoming, person, tx, self.services, now)
-            step = self.route(turn)
+            step = await self.route(turn)
             await tx.set_flow(
                 person.id,
                 step.flow or person.flow,
@@ -117,24 +132,21 @@ class Dispatcher:
                 await tx.add_message(person.id, "out", "text", apology.text, now)
                 await tx.mark_processed(incoming.channel, incoming.event_id, now)
 
-    def route(self, turn: Turn) -> Step:
+    async def route(self, turn: Turn) -> Step:
         incoming = turn.incoming
         if incoming.kind in (IncomingKind.LEFT, IncomingKind.JOINED):
             return Step(route="membership")  # nothing to say; a blocked bot cannot reply
         if incoming.kind is IncomingKind.TEXT and incoming.command:
-            command = COMMANDS.get(incoming.command)
-            return command(turn) if command else menu.unknown_command(turn)
+            return await COMMANDS.get(incoming.command, menu.unknown_command)(turn)
         if incoming.kind is IncomingKind.BUTTON:
-            return self.button(turn)
+            return await self.button(turn)
         if incoming.kind is IncomingKind.EDITED:
-            return menu.unsupported(turn)
-        flow = FLOWS.get(turn.person.flow, menu.handle)
-        return flow(turn)
+            return await menu.unsupported(turn)
+        return await FLOWS.get(turn.person.flow, at_menu)(turn)
 
-    def button(self, turn: Turn) -> Step:
+    async def button(self, turn: Turn) -> Step:
         data = turn.incoming.button
         handler = BUTTONS.get(data)
         if handler is None:
-            prefix = data.split(":", 1)[0] + ":"
-            handler = BUTTONS.get(prefix)
-        return handler(turn) if handler else menu.stale_button(turn)
+            handler = BUTTONS.get(data.split(":", 1)[0] + ":", menu.stale_button)
+        return await handler(turn)

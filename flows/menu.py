@@ -23,7 +23,7 @@ def menu_reply(turn: Turn, template: str, **values: object) -> Outgoing:
     return Outgoing(turn.text(template, **values), buttons=main_menu(turn))
 
 
-def start(turn: Turn) -> Step:
+async def start(turn: Turn) -> Step:
     name = turn.person.first_name
     return Step(
         route="menu",
@@ -33,11 +33,11 @@ def start(turn: Turn) -> Step:
     )
 
 
-def help_(turn: Turn) -> Step:
+async def help_(turn: Turn) -> Step:
     return Step(route="menu", replies=[menu_reply(turn, "help")])
 
 
-def cancel(turn: Turn) -> Step:
+async def cancel(turn: Turn) -> Step:
     had_flow = turn.person.flow != FlowName.MENU
     return Step(
         route="menu",
@@ -47,35 +47,48 @@ def cancel(turn: Turn) -> Step:
     )
 
 
-def show_menu(turn: Turn) -> Step:
+async def show_menu(turn: Turn) -> Step:
     return Step(route="menu", replies=[menu_reply(turn, "menu")], flow=FlowName.MENU, data={})
 
 
-def unknown_command(turn: Turn) -> Step:
+async def unknown_command(turn: Turn) -> Step:
     return Step(
         route="fallback",
         replies=[menu_reply(turn, "unknown_command", command=turn.incoming.command)],
     )
 
 
-def stale_button(turn: Turn) -> Step:
+async def stale_button(turn: Turn) -> Step:
     return Step(route="fallback", replies=[menu_reply(turn, "stale_button")])
 
 
-def unsupported(turn: Turn) -> Step:
+async def unsupported(turn: Turn) -> Step:
     """Media, edits and locations outside a flow that uses them: say so kindly."""
     incoming = turn.incoming
     kind = incoming.attachment.kind if incoming.attachment else incoming.kind.value
     return Step(route="fallback", replies=[menu_reply(turn, "unsupported", kind=kind)])
 
 
-def fallback(turn: Turn) -> Step:
+async def fallback(turn: Turn) -> Step:
     return Step(route="fallback", replies=[menu_reply(turn, "fallback")])
 
 
-def handle(turn: Turn) -> Step:
-    """A message while the person is at the menu."""
+# Greetings get the welcome again instead of a search for "xin chào".
+GREETINGS = frozenset(
+    {
+        "xin chào", "xin chao", "chào", "chao", "chào bạn", "chao ban", "chào em", "chao em",
+        "chào ad", "chao ad", "alo", "a lô", "hi", "hello", "helo", "hey", "hí", "start",
+    }
+)
+
+
+def is_greeting(text: str) -> bool:
+    return text.strip(" .!?,~").lower() in GREETINGS
+
+
+async def handle_non_text(turn: Turn) -> Step:
+    """Media, locations and empty messages at the menu."""
     incoming = turn.incoming
-    if incoming.kind is IncomingKind.TEXT and incoming.text.strip():
-        return fallback(turn)
-    return unsupported(turn)
+    if incoming.kind is IncomingKind.TEXT:
+        return await fallback(turn)
+    return await unsupported(turn)

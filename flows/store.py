@@ -101,6 +101,10 @@ class Transaction(Protocol):
         self, actor: str, action: str, at: datetime, *, case_id: int | None = None, detail: str = ""
     ) -> None: ...
 
+    async def add_feedback(
+        self, person_id: int, article_id: str, helpful: bool, question: str, at: datetime
+    ) -> None: ...
+
 
 class Store(Protocol):
     async def open(self) -> None: ...

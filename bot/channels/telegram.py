@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import os
 import warnings
 from datetime import UTC, datetime
 from typing import Any
@@ -132,6 +133,9 @@ class TelegramSender:
 
 class TelegramChannel:
     def __init__(self, config: Config, store: Store, dispatcher: Dispatcher) -> None:
+        # Opt in to PTB's coming timedelta durations now; otherwise PTB warns about the old
+        # integer ones each time it builds a RetryAfter (retry_after_seconds reads both).
+        os.environ.setdefault("PTB_TIMEDELTA", "true")
         self.config = config
         self.store = store
         self.dispatcher = dispatcher

@@ -160,6 +160,16 @@ class SqliteTransaction:
         )
 
 
+    async def add_feedback(
+        self, person_id: int, article_id: str, helpful: bool, question: str, at: datetime
+    ) -> None:
+        await self.db.execute(
+            "INSERT INTO answer_feedback (person_id, article_id, helpful, question, created_at)"
+            " VALUES (?, ?, ?, ?, ?)",
+            (person_id, article_id, int(helpful), question, ts(at)),
+        )
+
+
 class SqliteStore:
     """flows.store.Store on one SQLite file."""
 

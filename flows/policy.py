@@ -1,0 +1,120 @@
+"""Policy questions: answer from a reviewed article with its legal source, or say honestly
+that we do not know and offer a counsellor. Never a made-up answer or figure."""
+
+from __future__ import annotations
+
+from flows.menu import MENU_COUNSELLOR, main_menu
+from flows.messages import Button, Outgoing
+from flows.ports import Article, PolicySearch
+from flows.turn import FlowName, Step, Turn
+
+ARTICLE = "kb:"  # kb:<article id>: show this article
+FEEDBACK = "fb:"  # fb:up:<article id> / fb:down:<article id>
+MAX_RELATED = 2
+
+
+async def ask(turn: Turn) -> Step:
+    """The menu button: invite a question."""
+    return Step(
+        route="policy", replies=[Outgoing(turn.text("policy_ask"))], flow=FlowName.POLICY, data={}
+    )
+
+
+def _search(turn: Turn) -> PolicySearch | None:
+    return turn.services.search
+
+
+def answer(turn: Turn, article: Article, question: str) -> Step:
+    search = _search(turn)
+    related: list[Article] = []
+    if search is not None:
+        for related_id in article.related[:MAX_RELATED]:
+            try:
+                related.append(search.article(related_id))
+            except KeyError:
+                continue  # kb check reports unknown ids; a person just sees fewer buttons
+    rows: list[tuple[Button, ...]] = [
+        (Button(r.title, f"{ARTICLE}{r.id}"),) for r in related
+    ]
+    rows.append((turn.button("menu_counsellor", MENU_COUNSELLOR),))
+    rows.append(
+        (
+            turn.button("helpful_yes", f"{FEEDBACK}up:{article.id}"),
+            turn.button("helpful_no", f"{FEEDBACK}down:{article.id}"),
+        )
+    )
+    text = turn.text("policy_answer", article=article)
+    return Step(
+        route="policy",
+        replies=[Outgoing(text, buttons=tuple(rows))],
+        flow=FlowName.MENU,
+        data={"last_question": question, "last_article": article.id},
+        articles=(article.id,),
+    )
+
+
+async def question(turn: Turn) -> Step:
+    """Free text that may be a policy question."""
+    text = turn.incoming.text.strip()
+    search = _search(turn)
+    if search is None:
+        return no_answer(turn, text)
+    result = search.search(text, limit=3)
+    hits = list(result.hits)
+    if hits and result.confident and not result.ambiguous:
+        return answer(turn, search.article(hits[0].article_id), text)
+    if hits and result.ambiguous:
+        choices = tuple((Button(h.title, f"{ARTICLE}{h.article_id}"),) for h in hits[:3])
+        return Step(
+            route="policy",
+            replies=[
+                Outgoing(
+                    turn.text("policy_which"),
+                    buttons=choices + ((turn.button("menu_counsellor", MENU_COUNSELLOR),),),
+                )
+            ],
+            flow=FlowName.MENU,
+            data={"last_question": text},
+            articles=tuple(h.article_id for h in hits[:3]),
+        )
+    return no_answer(turn, text)
+
+
+def no_answer(turn: Turn, text: str) -> Step:
+    return Step(
+        route="policy",
+        replies=[
+            Outgoing(
+                turn.text("policy_no_answer"),
+                buttons=((turn.button("menu_counsellor", MENU_COUNSELLOR),),) + main_menu(turn)[:1],
+            )
+        ],
+        flow=FlowName.MENU,
+        data={"last_question": text},
+    )
+
+
+async def show_article(turn: Turn) -> Step:
+    """A related-question or 'which one' button."""
+    search = _search(turn)
+    article_id = turn.incoming.button.removeprefix(ARTICLE)
+    if search is None:
+        return no_answer(turn, "")
+    try:
+        article = search.article(article_id)
+    except KeyError:
+        return Step(route="fallback", replies=[Outgoing(turn.text("stale_button"),
+                                                        buttons=main_menu(turn))])
+    return answer(turn, article, str(turn.data.get("last_question", "")))
+
+
+async def feedback(turn: Turn) -> Step:
+    parts = turn.incoming.button.split(":", 2)
+    helpful = len(parts) == 3 and parts[1] == "up"
+    article_id = parts[2] if len(parts) == 3 else ""
+    await turn.tx.add_feedback(
+        turn.person.id, article_id, helpful, str(turn.data.get("last_question", "")), turn.now
+    )
+    template = "feedback_thanks_up" if helpful else "feedback_thanks_down"
+    buttons = () if helpful else ((turn.button("menu_counsellor", MENU_COUNSELLOR),),)
+    return Step(route="policy", replies=[Outgoing(turn.text(template), buttons=buttons)])
