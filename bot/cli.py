@@ -163,9 +163,8 @@ async def ask(config: Config, texts: list[str], as_json: bool) -> int:
 def kb_check(config: Config) -> int:
     from knowledge.check import check_knowledge
 
-    problems = check_knowledge(
-        config.knowledge_path, datetime.now(config.hotline.tz).date(), config.hotline.kb_max_age_days
-    )
+    today = datetime.now(config.hotline.tz).date()
+    problems = check_knowledge(config.knowledge_path, today, config.hotline.kb_max_age_days)
     for problem in problems:
         print(f"{problem.severity}: {problem.where}: {problem.message}")
     errors = sum(1 for p in problems if p.severity == "error")

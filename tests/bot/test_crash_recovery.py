@@ -8,6 +8,7 @@ import os
 import signal
 import sys
 from collections import Counter
+from collections.abc import Callable
 from pathlib import Path
 
 from tests.standin import updates
@@ -47,12 +48,10 @@ def replies_per_person(api: BotApiStandIn) -> Counter[int]:
     )
 
 
-async def wait_until(condition, timeout: float) -> None:  # type: ignore[no-untyped-def]
-    deadline = asyncio.get_running_loop().time() + timeout
-    while not condition():
-        if asyncio.get_running_loop().time() > deadline:
-            raise TimeoutError
-        await asyncio.sleep(0.01)
+async def wait_until(api: BotApiStandIn, condition: Callable[[], bool], seconds: float) -> None:
+    """Re-check `condition` at every call the stand-in records."""
+    if not condition():
+        await api.wait_for(lambda _call: condition(), timeout=seconds, since=api.mark())
 
 
 async def test_sigkill_mid_burst_loses_nothing_and_repeats_at_most_one_reply(
@@ -66,7 +65,7 @@ async def test_sigkill_mid_burst_loses_nothing_and_repeats_at_most_one_reply(
             api.push_update(updates.command(FIRST_USER + i, "/start"))
 
         # Kill it hard once it has answered some, well before it has answered all.
-        await wait_until(lambda: sum(replies_per_person(api).values()) >= 60, timeout=60)
+        await wait_until(api, lambda: sum(replies_per_person(api).values()) >= 60, seconds=60)
         first.send_signal(signal.SIGKILL)
         await first.wait()
         answered_before = sum(replies_per_person(api).values())
@@ -74,7 +73,7 @@ async def test_sigkill_mid_burst_loses_nothing_and_repeats_at_most_one_reply(
 
         second = await start_bot(api, db)
         try:
-            await wait_until(lambda: len(replies_per_person(api)) == PEOPLE, timeout=90)
+            await wait_until(api, lambda: len(replies_per_person(api)) == PEOPLE, seconds=90)
             await asyncio.sleep(1.0)  # give any duplicate time to show up
         finally:
             second.send_signal(signal.SIGTERM)

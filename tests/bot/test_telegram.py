@@ -73,7 +73,8 @@ def reply_to(chat_id: int, contains: str = "") -> Callable[[Call], bool]:
 
 def buttons(call: Call) -> list[tuple[str, str]]:
     markup = call.params.get("reply_markup") or {}
-    return [(b["text"], b["callback_data"]) for row in markup.get("inline_keyboard", []) for b in row]
+    rows = markup.get("inline_keyboard", [])
+    return [(b["text"], b["callback_data"]) for row in rows for b in row]
 
 
 async def test_a_person_starts_uses_the_menu_and_sends_a_sticker_and_a_photo(
