@@ -94,11 +94,10 @@ class Dispatcher:
             )
             turn = Turn(incoming, person, tx, self.services, now)
             step = await self.route(turn)
-            await tx.set_flow(
-                person.id,
-                step.flow or person.flow,
-                person.flow_data if step.data is None else step.data,
-            )
+            flow = step.flow or person.flow
+            data = person.flow_data if step.data is None else step.data
+            if (flow, data) != (person.flow, person.flow_data):
+                await tx.set_flow(person.id, flow, data)
             for reply in step.replies:
                 await tx.enqueue(
                     incoming.channel, incoming.user_id, reply, now, person_id=person.id
