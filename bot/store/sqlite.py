@@ -6,6 +6,7 @@ are serialised with an asyncio lock instead of letting them fail with "database 
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 from collections.abc import AsyncIterator, Sequence
