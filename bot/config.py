@@ -89,6 +89,22 @@ class DeliveryConfig:
 
 
 @dataclass(frozen=True)
+class ZaloConfig:
+    enabled: bool = False
+    app_id: str = ""
+    app_secret: str = ""
+    oa_secret_key: str = ""  # the OA's webhook secret key (not the app secret): signs events
+    access_token: str = ""  # first token; later ones are rotated and kept in the database
+    refresh_token: str = ""
+    api_base_url: str = "https://openapi.zalo.me"
+    oauth_base_url: str = "https://oauth.zaloapp.com"
+    listen: str = "127.0.0.1"
+    port: int = 8090
+    webhook_path: str = "zalo/webhook"
+    replay_window: int = 300  # seconds an event's timestamp may be off
+
+
+@dataclass(frozen=True)
 class LoggingConfig:
     level: str = "INFO"
 
@@ -100,6 +116,7 @@ class Config:
     database: DatabaseConfig = field(default_factory=DatabaseConfig)
     hotline: HotlineConfig = field(default_factory=HotlineConfig)
     delivery: DeliveryConfig = field(default_factory=DeliveryConfig)
+    zalo: ZaloConfig = field(default_factory=ZaloConfig)
     logging: LoggingConfig = field(default_factory=LoggingConfig)
 
     @property
@@ -256,6 +273,7 @@ def build_config(data: Mapping[str, Any], env: Mapping[str, str]) -> Config:
         database=_database(_Section("database", data.get("database"), env)),
         hotline=_hotline(_Section("hotline", data.get("hotline"), env)),
         delivery=_delivery(_Section("delivery", data.get("delivery"), env)),
+        zalo=_zalo(_Section("zalo", data.get("zalo"), env)),
         logging=LoggingConfig(
             level=_Section("logging", data.get("logging"), env).get(
                 "level", "INFO", _choice("debug", "info", "warning", "error")
@@ -340,4 +358,29 @@ def _delivery(s: _Section) -> DeliveryConfig:
     )
     if cfg.max_attempts < 1:
         raise ConfigError("delivery.max_attempts: must be at least 1")
+    return cfg
+
+
+def _zalo(s: _Section) -> ZaloConfig:
+    d = ZaloConfig()
+    cfg = ZaloConfig(
+        enabled=s.get("enabled", d.enabled, _bool),
+        app_id=s.get("app_id", d.app_id, _str).strip(),
+        app_secret=s.get("app_secret", d.app_secret, _str).strip(),
+        oa_secret_key=s.get("oa_secret_key", d.oa_secret_key, _str).strip(),
+        access_token=s.get("access_token", d.access_token, _str).strip(),
+        refresh_token=s.get("refresh_token", d.refresh_token, _str).strip(),
+        api_base_url=s.get("api_base_url", d.api_base_url, _url).rstrip("/"),
+        oauth_base_url=s.get("oauth_base_url", d.oauth_base_url, _url).rstrip("/"),
+        listen=s.get("listen", d.listen, _str),
+        port=s.get("port", d.port, _int),
+        webhook_path=s.get("webhook_path", d.webhook_path, _str).strip("/"),
+        replay_window=s.get("replay_window", d.replay_window, _int),
+    )
+    if cfg.enabled:
+        for key in ("app_id", "app_secret", "oa_secret_key"):
+            if not getattr(cfg, key):
+                raise ConfigError(f"zalo.{key}: required when zalo.enabled is true")
+    if not 1 <= cfg.port <= 65535:
+        raise ConfigError(f"zalo.port: {cfg.port} is not a port number")
     return cfg
