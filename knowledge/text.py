@@ -11,7 +11,7 @@ import re
 import unicodedata
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from functools import cached_property
+from functools import cached_property, lru_cache
 from pathlib import Path
 
 import yaml
@@ -28,6 +28,7 @@ def normalise(text: str) -> str:
     return " ".join(unicodedata.normalize("NFC", text).lower().split())
 
 
+@lru_cache(maxsize=100_000)
 def fold(text: str) -> str:
     """Lower case without diacritics: 'Người khuyết tật' -> 'nguoi khuyet tat'."""
     decomposed = unicodedata.normalize("NFD", text.lower().translate(_EXTRA_FOLDS))
