@@ -44,7 +44,7 @@ async def measure_hotline(standin: BotApiStandIn, people: int, per_person: int) 
             env={},
         )
         core = await open_core(config)
-        channel = TelegramChannel(config, core.store, core.dispatcher)
+        channel = TelegramChannel(core)
         await channel.start()
         try:
             return await drive(

@@ -4,28 +4,76 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from pathlib import Path
 
 from bot.config import Config, ConfigError
 from bot.store.sqlite import SqliteStore
+from flows.cases import Case, CaseStatus
+from flows.counsellor import StaffDesk
 from flows.dispatch import Dispatcher
-from flows.ports import Services
+from flows.messages import Button, Outgoing
+from flows.office_hours import OfficeHours
+from flows.outbox import undeliverable_step, write_step
+from flows.ports import Services, StaffSettings
+from flows.store import Delivery
+from flows.watch import CaseWatch
+from knowledge.directory import Directory
 from knowledge.render import Templates
+from knowledge.search import PolicySearch
+from knowledge.text import Abbreviations
+from knowledge.triage import TriageRules
 
 log = logging.getLogger(__name__)
 
 
 @dataclass
 class Core:
-    """What every channel shares: the store, the services flows use, the dispatcher."""
+    """What every channel shares: the store, the services flows use, the dispatcher for
+    citizens, the desk for staff and the watch that keeps cases from waiting silently."""
 
     config: Config
     store: SqliteStore
     services: Services
     dispatcher: Dispatcher
+    desk: StaffDesk
+    watch: CaseWatch
 
     async def close(self) -> None:
         await self.store.close()
+
+    def category(self, case: Case) -> str:
+        triage = self.services.triage
+        if case.category and triage is not None:
+            return triage.category_label(case.category)
+        return self.services.render.label(f"topic_{case.topic}") if case.topic else ""
+
+    def topic_title(self, case: Case) -> str:
+        return self.services.render.render("staff_topic_title", case=case,
+                                           category=self.category(case))
+
+    async def case_card(self, case: Case) -> Outgoing:
+        """Everything a counsellor needs before answering: summary, signals, answers, the
+        person's earlier cases and the conversation so far; the claim button while waiting."""
+        history = [m for m in await self.store.messages_of(case.person_id, limit=12)
+                   if m.direction in ("in", "out", "staff")]
+        names = self.services.staff.counsellor_names
+        text = self.services.render.render(
+            "staff_card", case=case, category=self.category(case),
+            opened=case.created_at.astimezone(self.config.hotline.tz).strftime("%H:%M %d/%m"),
+            earlier=await self.store.earlier_cases(case.person_id, case.id),
+            history=history, counsellor=names.get(case.claimed_by or 0, ""),
+        )
+        buttons: tuple[tuple[Button, ...], ...] = ()
+        if case.status == CaseStatus.WAITING:
+            buttons = ((Button(self.services.render.label("claim"), f"case:claim:{case.id}"),),)
+        return Outgoing(text, buttons=buttons, priority=case.priority)
+
+    async def report_undeliverable(self, delivery: Delivery, reason: str) -> None:
+        step = undeliverable_step(self.services, delivery, reason)
+        if step is None:
+            return
+        async with self.store.transaction() as tx:
+            await write_step(tx, step, delivery.channel, delivery.recipient, None,
+                             self.services.clock())
 
 
 def make_store(url: str) -> SqliteStore:
@@ -36,14 +84,51 @@ def make_store(url: str) -> SqliteStore:
     )
 
 
-def load_services(knowledge: Path) -> Services:
+def staff_settings(config: Config) -> StaffSettings:
+    staff = config.staff
+    names = {m.user_id: m.name for m in staff.counsellors + staff.supervisors}
+    return StaffSettings(
+        channel="telegram",
+        supervisors=tuple(str(m.user_id) for m in staff.supervisors),
+        on_call=tuple(str(m.user_id) for m in staff.on_call),
+        critical_alert_after=staff.critical_alert_after,
+        urgent_alert_after=staff.urgent_alert_after,
+        office_hours=OfficeHours.parse(config.hotline.office_hours, config.hotline.tz),
+        counsellor_names=names,
+        supervisor_ids=frozenset(m.user_id for m in staff.supervisors),
+        outcomes=staff.outcomes,
+        max_active_cases=staff.max_active_cases,
+        abandon_after=staff.abandon_after,
+        silent_close_after=staff.silent_close_after,
+        rating_request=staff.rating_request,
+    )
+
+
+def load_services(config: Config) -> Services:
+    """The knowledge base, triage rules, directory and templates: loaded once at start.
+    A broken file stops the start with a message naming it."""
+    knowledge = config.knowledge_path
     if not (knowledge / "templates").is_dir():
         raise ConfigError(f"hotline.knowledge_dir: {knowledge} has no templates/ folder")
-    return Services(render=Templates(knowledge / "templates"))
+    try:
+        abbreviations = Abbreviations.load(knowledge / "teencode.yaml")
+        search = PolicySearch.from_directory(knowledge)
+        triage = TriageRules.load(knowledge / "triage.yaml", abbreviations)
+        directory = Directory.load(knowledge / "directory.yaml")
+    except (OSError, ValueError) as exc:
+        raise ConfigError(f"hotline.knowledge_dir: {exc}") from None
+    return Services(
+        render=Templates(knowledge / "templates"),
+        search=search,
+        triage=triage,
+        directory=directory,
+        staff=staff_settings(config),
+    )
 
 
 async def open_core(config: Config, *, database_url: str | None = None) -> Core:
     store = make_store(database_url or config.database.url)
-    services = load_services(config.knowledge_path)
+    services = load_services(config)
     await store.open()
-    return Core(config, store, services, Dispatcher(store, services))
+    return Core(config, store, services, Dispatcher(store, services),
+                StaffDesk(store, services), CaseWatch(store, services))

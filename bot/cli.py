@@ -11,11 +11,12 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import logging
 import os
 import signal
 import sys
 import uuid
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TextIO
@@ -86,18 +87,42 @@ async def run(config: Config) -> int:
     from bot.channels.telegram import TelegramChannel
 
     core = await open_core(config)
-    channel = TelegramChannel(config, core.store, core.dispatcher)
+    channel = TelegramChannel(core)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
+    watching = None
     try:
         await channel.start()
+        watching = asyncio.create_task(watch_cases(core, channel.wake, stop))
         await stop.wait()
     finally:
+        if watching is not None:
+            await watching
         await channel.stop()
         await core.close()
     return 0
+
+
+WATCH_EVERY = 5.0  # seconds; well under the shortest alert delay (60 s for critical cases)
+
+
+async def watch_cases(core: Core, wake: Callable[[], None], stop: asyncio.Event) -> None:
+    """Escalate unclaimed urgent cases, apologise for long waits, close silent cases."""
+    while not stop.is_set():
+        try:
+            report = await core.watch.run_once()
+            if report.escalated or report.apologised or report.closed:
+                wake()
+        except Exception:  # keep watching: a failed round is logged and retried
+            logging.getLogger(__name__).exception(
+                "case watch failed", extra={"event": "watch_failed"}
+            )
+        try:
+            await asyncio.wait_for(stop.wait(), WATCH_EVERY)
+        except TimeoutError:
+            pass
 
 
 async def chat(config: Config, name: str) -> int:

@@ -48,10 +48,21 @@ class StaffMember:
     name: str = ""  # shown to citizens instead of the Telegram account; empty: first name
 
 
+DEFAULT_OUTCOMES = ("đã tư vấn", "chuyển tuyến", "can thiệp khẩn cấp", "không liên lạc được")
+
+
 @dataclass(frozen=True)
 class StaffConfig:
     counsellors: tuple[StaffMember, ...] = ()
     supervisors: tuple[StaffMember, ...] = ()
+    on_call: tuple[StaffMember, ...] = ()
+    critical_alert_after: float = 60.0
+    urgent_alert_after: float = 300.0
+    max_active_cases: int = 5
+    abandon_after: float = 1800.0
+    silent_close_after: float = 86400.0
+    outcomes: tuple[str, ...] = DEFAULT_OUTCOMES
+    rating_request: bool = True
 
     def is_counsellor(self, user_id: int) -> bool:
         return any(m.user_id == user_id for m in self.counsellors + self.supervisors)
@@ -75,6 +86,7 @@ class HotlineConfig:
     timezone: str = "Asia/Ho_Chi_Minh"
     knowledge_dir: str = ""  # empty: the knowledge/ folder shipped with the package
     kb_max_age_days: int = 365
+    office_hours: str = ""  # e.g. "mon-fri 07:30-17:00, sat 08:00-11:30"; empty: 24/7
 
     @property
     def tz(self) -> ZoneInfo:
@@ -233,6 +245,17 @@ def _merge_names(
     return tuple(StaffMember(m.user_id, m.name or names.get(m.user_id, "")) for m in members)
 
 
+def _office_hours(value: Any, where: str) -> str:
+    from flows.office_hours import OfficeHours, OfficeHoursError
+
+    text = str(value).strip()
+    try:
+        OfficeHours.parse(text, ZoneInfo("UTC"))
+    except OfficeHoursError as exc:
+        raise ConfigError(f"{where}: {exc}") from None
+    return text
+
+
 def _timezone(value: Any, where: str) -> str:
     text = str(value).strip()
     try:
@@ -315,14 +338,38 @@ def _telegram(s: _Section) -> TelegramConfig:
     return cfg
 
 
+def _list(value: Any, where: str) -> tuple[str, ...]:
+    if isinstance(value, str):
+        items = [v.strip() for v in value.split(",")]
+    elif isinstance(value, list):
+        items = [str(v).strip() for v in value]
+    else:
+        raise ConfigError(f"{where}: must be a list, got {value!r}")
+    return tuple(i for i in items if i)
+
+
 def _staff(s: _Section) -> StaffConfig:
+    d = StaffConfig()
     named = _members(s.data.get("counsellors") or [], "staff.counsellors") + _members(
         s.data.get("supervisors") or [], "staff.supervisors"
     )
-    return StaffConfig(
+    cfg = StaffConfig(
         counsellors=_merge_names(s.get("counsellors", (), _members), named),
         supervisors=_merge_names(s.get("supervisors", (), _members), named),
+        on_call=_merge_names(s.get("on_call", (), _members), named),
+        critical_alert_after=s.get("critical_alert_after", d.critical_alert_after, _float),
+        urgent_alert_after=s.get("urgent_alert_after", d.urgent_alert_after, _float),
+        max_active_cases=s.get("max_active_cases", d.max_active_cases, _int),
+        abandon_after=s.get("abandon_after", d.abandon_after, _float),
+        silent_close_after=s.get("silent_close_after", d.silent_close_after, _float),
+        outcomes=s.get("outcomes", d.outcomes, _list),
+        rating_request=s.get("rating_request", d.rating_request, _bool),
     )
+    if cfg.max_active_cases < 1:
+        raise ConfigError("staff.max_active_cases: must be at least 1")
+    if not cfg.outcomes:
+        raise ConfigError("staff.outcomes: list at least one outcome")
+    return cfg
 
 
 def _database(s: _Section) -> DatabaseConfig:
@@ -343,6 +390,7 @@ def _hotline(s: _Section) -> HotlineConfig:
         timezone=s.get("timezone", d.timezone, _timezone),
         knowledge_dir=s.get("knowledge_dir", d.knowledge_dir, _str),
         kb_max_age_days=s.get("kb_max_age_days", d.kb_max_age_days, _int),
+        office_hours=s.get("office_hours", d.office_hours, _office_hours),
     )
     if cfg.knowledge_dir and not Path(cfg.knowledge_dir).is_dir():
         raise ConfigError(f"hotline.knowledge_dir: {cfg.knowledge_dir!r} is not a folder")

@@ -12,10 +12,11 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 
-from flows import menu, policy
+from flows import emergency, handoff, menu, policy
 from flows.messages import Handled, Incoming, IncomingKind, Outgoing
 from flows.ordering import KeyedLocks
-from flows.ports import Services
+from flows.outbox import write_step
+from flows.ports import Assessment, Services
 from flows.store import Store
 from flows.turn import FlowName, Step, Turn
 
@@ -25,6 +26,9 @@ FlowHandler = Callable[[Turn], Awaitable[Step]]
 async def at_menu(turn: Turn) -> Step:
     """Free text at the menu (or after the 'ask a question' button) is a policy question."""
     incoming = turn.incoming
+    comment = await handoff.rating_comment(turn)
+    if comment is not None:
+        return comment
     if incoming.kind is IncomingKind.TEXT and incoming.text.strip():
         if menu.is_greeting(incoming.text):
             return await menu.start(turn)
@@ -39,11 +43,27 @@ COMMANDS: dict[str, FlowHandler] = {
     "menu": menu.show_menu,
     "huy": menu.cancel,
     "cancel": menu.cancel,
+    "khancap": emergency.start,
+    "sos": emergency.start,
+    "tuvanvien": handoff.request,
+    "ketthuc": handoff.end,
 }
+
+# While a case is open the bot does not answer in the counsellor's place: these still work,
+# anything that would start another flow shows the case's status instead.
+IN_CASE_COMMANDS = {"help", "trogiup", "khancap", "sos", "tuvanvien", "ketthuc"}
+IN_CASE_BUTTONS = (menu.MENU_EMERGENCY, handoff.LEAVE, handoff.STAY)
 
 BUTTONS: dict[str, FlowHandler] = {
     menu.MENU_HOME: menu.show_menu,
     menu.MENU_POLICY: policy.ask,
+    menu.MENU_EMERGENCY: emergency.start,
+    emergency.PREFIX: emergency.answer,
+    menu.MENU_COUNSELLOR: handoff.request,
+    handoff.PREFIX: handoff.intake,
+    handoff.LEAVE: handoff.leave,
+    handoff.STAY: handoff.stay,
+    handoff.RATE: handoff.rate,
     policy.ARTICLE: policy.show_article,
     policy.FEEDBACK: policy.feedback,
 }
@@ -51,6 +71,10 @@ BUTTONS: dict[str, FlowHandler] = {
 FLOWS: dict[str, FlowHandler] = {
     FlowName.MENU: at_menu,
     FlowName.POLICY: at_menu,
+    FlowName.EMERGENCY: emergency.answer,
+    FlowName.INTAKE: handoff.intake,
+    FlowName.WAITING: handoff.waiting,
+    FlowName.TALKING: handoff.talking,
 }
 
 
@@ -88,23 +112,28 @@ class Dispatcher:
             now = self.services.clock()
             person = await tx.person(incoming.channel, incoming.user_id, incoming.first_name)
             text, meta = describe(incoming)
-            await tx.add_message(
+            message_id = await tx.add_message(
                 person.id, "in", incoming.kind.value, text, now,
                 event_id=incoming.event_id, meta=meta,
             )
             turn = Turn(incoming, person, tx, self.services, now)
             step = await self.route(turn)
+            if step.case_id is not None:
+                await tx.link_message(message_id, step.case_id)
             flow = step.flow or person.flow
             data = person.flow_data if step.data is None else step.data
             if (flow, data) != (person.flow, person.flow_data):
                 await tx.set_flow(person.id, flow, data)
-            for reply in step.replies:
-                await tx.enqueue(
-                    incoming.channel, incoming.user_id, reply, now, person_id=person.id
-                )
-                await tx.add_message(person.id, "out", "text", reply.text, now)
+            await write_step(tx, step, incoming.channel, incoming.user_id, person.id, now)
             await tx.mark_processed(incoming.channel, incoming.event_id, now)
-        return Handled(route=step.route, replies=tuple(step.replies), articles=step.articles)
+        return Handled(
+            route=step.route,
+            replies=tuple(step.replies),
+            urgency=step.urgency,
+            category=step.category,
+            articles=step.articles,
+            signals=step.signals,
+        )
 
     async def handle_failure(self, incoming: Incoming) -> None:
         """After an error of ours: keep the message, apologise, show the emergency numbers.
@@ -135,11 +164,39 @@ class Dispatcher:
         incoming = turn.incoming
         if incoming.kind in (IncomingKind.LEFT, IncomingKind.JOINED):
             return Step(route="membership")  # nothing to say; a blocked bot cannot reply
+        assessment = self.assess(turn)
+        if assessment is not None and assessment.level != "none":
+            # Safety first: danger in any message wins over whatever flow the person is in.
+            if turn.person.flow in (FlowName.WAITING, FlowName.TALKING):
+                return await emergency.during_case(turn, assessment)
+            return await emergency.on_signal(turn, assessment)
+        return await self.route_by_flow(turn)
+
+    def assess(self, turn: Turn) -> Assessment | None:
+        triage = self.services.triage
+        incoming = turn.incoming
+        text = incoming.text or (incoming.attachment.caption if incoming.attachment else "")
+        if triage is None or not text.strip() or incoming.kind is IncomingKind.BUTTON:
+            return None
+        return triage.assess(text)
+
+    async def route_by_flow(self, turn: Turn) -> Step:
+        incoming = turn.incoming
+        in_case = turn.person.flow in (FlowName.WAITING, FlowName.TALKING)
+        if in_case and incoming.command in ("huy", "cancel"):
+            return await (handoff.leave if turn.person.flow == FlowName.WAITING
+                          else handoff.end)(turn)
+        if in_case and incoming.command and incoming.command not in IN_CASE_COMMANDS:
+            return await handoff.request(turn)
+        if in_case and incoming.kind is IncomingKind.BUTTON and (
+            incoming.button.startswith("menu:") and incoming.button not in IN_CASE_BUTTONS
+        ):
+            return await handoff.request(turn)
         if incoming.kind is IncomingKind.TEXT and incoming.command:
             return await COMMANDS.get(incoming.command, menu.unknown_command)(turn)
         if incoming.kind is IncomingKind.BUTTON:
             return await self.button(turn)
-        if incoming.kind is IncomingKind.EDITED:
+        if incoming.kind is IncomingKind.EDITED and not in_case:
             return await menu.unsupported(turn)
         return await FLOWS.get(turn.person.flow, at_menu)(turn)
 

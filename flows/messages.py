@@ -72,6 +72,35 @@ class Incoming:
         return parts[1].strip() if len(parts) > 1 else ""
 
 
+@dataclass(frozen=True)
+class StaffIncoming:
+    """Something a staff member did in the counsellors' group."""
+
+    channel: str  # the staff channel: "telegram"
+    event_id: str
+    actor_id: int
+    actor_name: str
+    received_at: datetime
+    thread_id: str = ""  # the forum topic it happened in; empty: General
+    text: str = ""
+    button: str = ""
+    attachment: Attachment | None = None
+    location: Location | None = None
+    message_ref: str = ""  # "<channel>:<chat>:<message>", for copying media to the person
+    edited: bool = False
+
+    @property
+    def command(self) -> str:
+        if not self.text.startswith("/"):
+            return ""
+        return self.text[1:].split(maxsplit=1)[0].split("@", 1)[0].lower() if self.text[1:] else ""
+
+    @property
+    def command_args(self) -> str:
+        parts = self.text.split(maxsplit=1)
+        return parts[1].strip() if self.command and len(parts) > 1 else ""
+
+
 class Priority(StrEnum):
     """Delivery and queue priority. Order matters: lower index is served first."""
 
@@ -95,6 +124,10 @@ class Outgoing:
     buttons: tuple[tuple[Button, ...], ...] = ()
     location_button: str = ""  # label of a 'share my location' button; empty: none
     priority: Priority = Priority.NORMAL
+    # Relaying: "<channel>:<chat>:<message>" of a message to copy (media with its caption);
+    # channels that cannot copy send `text` instead.
+    copy_from: str = ""
+    edit: str = ""  # "card": replace the case card posted earlier instead of posting anew
 
     def button_list(self) -> list[Button]:
         return [b for row in self.buttons for b in row]
@@ -123,6 +156,8 @@ def outgoing_to_dict(message: Outgoing) -> dict[str, object]:
         "buttons": [[[b.label, b.data] for b in row] for row in message.buttons],
         "location_button": message.location_button,
         "priority": message.priority.value,
+        "copy_from": message.copy_from,
+        "edit": message.edit,
     }
 
 
@@ -134,4 +169,6 @@ def outgoing_from_dict(data: dict[str, object]) -> Outgoing:
         buttons=tuple(tuple(Button(str(b[0]), str(b[1])) for b in row) for row in rows),
         location_button=str(data.get("location_button", "")),
         priority=Priority(str(data.get("priority", "normal"))),
+        copy_from=str(data.get("copy_from", "")),
+        edit=str(data.get("edit", "")),
     )

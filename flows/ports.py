@@ -5,10 +5,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Protocol
+
+from flows.office_hours import OfficeHours
 
 
 class Renderer(Protocol):
@@ -30,6 +32,8 @@ class Assessment(Protocol):
 
 class Assessor(Protocol):
     def assess(self, text: str) -> Assessment: ...
+
+    def category_label(self, category: str | None) -> str: ...
 
 
 class Hit(Protocol):
@@ -106,6 +110,27 @@ Clock = Callable[[], datetime]
 
 
 @dataclass(frozen=True)
+class StaffSettings:
+    """Who is told about cases, how soon, and when counsellors are at their desks."""
+
+    channel: str = "telegram"  # the channel that reaches supervisors and on-call staff directly
+    supervisors: tuple[str, ...] = ()
+    on_call: tuple[str, ...] = ()
+    critical_alert_after: float = 60.0  # seconds unclaimed before alerting again
+    urgent_alert_after: float = 300.0
+    office_hours: OfficeHours = field(default_factory=OfficeHours)
+    counsellor_names: Mapping[int, str] = field(default_factory=dict)  # counsellors+supervisors
+    supervisor_ids: frozenset[int] = frozenset()
+    outcomes: tuple[str, ...] = (
+        "đã tư vấn", "chuyển tuyến", "can thiệp khẩn cấp", "không liên lạc được",
+    )
+    max_active_cases: int = 5  # per counsellor
+    abandon_after: float = 1800.0  # seconds waiting before an apology and 'keep waiting'
+    silent_close_after: float = 86400.0  # seconds of silence before an active case closes
+    rating_request: bool = True  # the one message sent after a case closes
+
+
+@dataclass(frozen=True)
 class Services:
     """Everything flows may call besides the store. Built once by bot/app.py."""
 
@@ -114,3 +139,4 @@ class Services:
     search: PolicySearch | None = None
     triage: Assessor | None = None
     directory: Directory | None = None
+    staff: StaffSettings = field(default_factory=StaffSettings)

@@ -14,7 +14,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
 
-from flows.messages import Outgoing
+from flows.cases import Case, CaseStatus
+from flows.messages import Outgoing, Priority
 
 
 @dataclass(frozen=True)
@@ -86,6 +87,8 @@ class Transaction(Protocol):
 
     async def set_flow(self, person_id: int, flow: str, data: dict[str, Any]) -> None: ...
 
+    async def link_message(self, message_id: int, case_id: int) -> None: ...
+
     async def enqueue(
         self,
         channel: str,
@@ -104,6 +107,62 @@ class Transaction(Protocol):
     async def add_feedback(
         self, person_id: int, article_id: str, helpful: bool, question: str, at: datetime
     ) -> None: ...
+
+    # Cases
+    async def open_case_of(self, person_id: int) -> Case | None: ...
+
+    async def case(self, case_id: int) -> Case | None: ...
+
+    async def create_case(
+        self,
+        person_id: int,
+        priority: Priority,
+        at: datetime,
+        *,
+        category: str | None = None,
+        topic: str = "",
+        summary: str = "",
+        signals: Sequence[str] = (),
+        details: dict[str, Any] | None = None,
+    ) -> Case: ...
+
+    async def update_case(
+        self,
+        case_id: int,
+        *,
+        priority: Priority | None = None,
+        category: str | None = None,
+        signals: Sequence[str] | None = None,
+        details: dict[str, Any] | None = None,
+        summary: str | None = None,
+        escalated_at: datetime | None = None,
+    ) -> None: ...
+
+    async def set_case_status(
+        self, case_id: int, status: CaseStatus, at: datetime, *, outcome: str | None = None
+    ) -> bool: ...
+
+    async def claim_case(self, case_id: int, counsellor_id: int, at: datetime) -> bool: ...
+
+    async def cases_waiting(self) -> list[Case]: ...
+
+    async def cases_open(self) -> list[Case]: ...
+
+    async def cases_since(self, at: datetime) -> list[Case]: ...
+
+    async def active_cases_of(self, counsellor_id: int) -> list[Case]: ...
+
+    async def case_by_thread(self, thread_id: str) -> Case | None: ...
+
+    async def queue_position(self, case_id: int) -> int: ...
+
+    async def recent_waits(self, limit: int = 20) -> list[float]: ...
+
+    async def set_claimant(self, case_id: int, counsellor_id: int) -> None: ...
+
+    async def mark_first_reply(self, case_id: int, at: datetime) -> None: ...
+
+    async def last_activity(self, case_id: int) -> datetime | None: ...
 
 
 class Store(Protocol):
@@ -133,3 +192,11 @@ class Store(Protocol):
     async def find_person(self, channel: str, external_id: str) -> Person | None: ...
 
     async def messages_of(self, person_id: int, limit: int = 200) -> list[StoredMessage]: ...
+
+    async def get_case(self, case_id: int) -> Case | None: ...
+
+    async def set_case_thread(self, case_id: int, thread_id: str) -> None: ...
+
+    async def set_case_card(self, case_id: int, card_ref: str) -> None: ...
+
+    async def earlier_cases(self, person_id: int, before_case: int) -> list[Case]: ...

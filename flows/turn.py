@@ -7,6 +7,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
+from flows.cases import StaffPost
 from flows.messages import Button, Incoming, Outgoing
 from flows.ports import Services
 from flows.store import Person, Transaction
@@ -18,6 +19,18 @@ class FlowName(StrEnum):
     MENU = "menu"
     POLICY = "policy"  # waiting for a policy question
     EMERGENCY = "emergency"  # emergency intake questions
+    INTAKE = "intake"  # choosing a topic before joining the counsellors' queue
+    WAITING = "waiting"  # in the counsellors' queue
+    TALKING = "talking"  # a counsellor has the case: messages are relayed
+
+
+@dataclass(frozen=True)
+class Notice:
+    """A message to someone other than the sender (a supervisor, the on-call counsellor)."""
+
+    channel: str
+    recipient: str
+    message: Outgoing
 
 
 @dataclass(frozen=True)
@@ -32,11 +45,20 @@ class Turn:
     def data(self) -> dict[str, Any]:
         return self.person.flow_data
 
-    def text(self, name: str, **values: Any) -> str:
-        return self.services.render.render(name, **values)
+    def text(self, template: str, /, **values: Any) -> str:
+        return self.services.render.render(template, **values)
 
     def button(self, label_key: str, data: str) -> Button:
         return Button(self.services.render.label(label_key), data)
+
+
+@dataclass(frozen=True)
+class PersonFlow:
+    """Move a person (not the sender) to a flow: staff actions change the citizen's state."""
+
+    person_id: int
+    flow: str
+    data: dict[str, Any]
 
 
 @dataclass
@@ -48,3 +70,10 @@ class Step:
     flow: FlowName | None = None  # None: stay where they are
     data: dict[str, Any] | None = None  # None: keep the flow's data as it is
     articles: tuple[str, ...] = ()
+    staff: list[StaffPost] = field(default_factory=list)
+    notices: list[Notice] = field(default_factory=list)
+    urgency: str = "none"
+    category: str | None = None
+    signals: tuple[str, ...] = ()
+    case_id: int | None = None
+    person_flow: PersonFlow | None = None

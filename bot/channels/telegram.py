@@ -14,43 +14,31 @@ import asyncio
 import json
 import logging
 import os
-import warnings
 from datetime import UTC, datetime
 from typing import Any
 
 from telegram import (
     BotCommand,
-    InlineKeyboardButton,
-    InlineKeyboardMarkup,
-    KeyboardButton,
-    ReplyKeyboardMarkup,
     Update,
 )
 from telegram.error import (
-    BadRequest,
-    ChatMigrated,
-    Forbidden,
-    InvalidToken,
-    NetworkError,
-    RetryAfter,
     TelegramError,
 )
 from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, ContextTypes, TypeHandler
 
-from bot.channels.chunks import split_text
-from bot.channels.telegram_updates import CHANNEL, update_to_incoming
-from bot.config import Config
-from bot.delivery import Deliverer, RetryLater, Undeliverable
-from flows.dispatch import Dispatcher
+from bot.app import Core
+from bot.channels.telegram_send import delivery_errors, send_outgoing
+from bot.channels.telegram_staff import StaffSender
+from bot.channels.telegram_updates import CHANNEL, update_to_incoming, update_to_staff
+from bot.delivery import Deliverer
 from flows.messages import Outgoing
-from flows.store import InboundEvent, Store
+from flows.outbox import STAFF_CHANNEL
+from flows.store import Delivery, InboundEvent, Store
 
 log = logging.getLogger(__name__)
 
-TELEGRAM_TEXT_LIMIT = 4096
-
 # Commands shown in Telegram's menu; descriptions are `command_<name>` in labels.j2.
-BOT_COMMANDS = ("start", "help", "huy")
+BOT_COMMANDS = ("start", "help", "tuvanvien", "khancap", "huy")
 
 
 class DurableUpdateQueue(asyncio.Queue[object]):
@@ -76,74 +64,50 @@ class DurableUpdateQueue(asyncio.Queue[object]):
         await super().put(item)
 
 
-def retry_after_seconds(error: RetryAfter) -> float:
-    # PTB 22 warns about the int/timedelta transition when the property is read.
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        value: Any = error.retry_after
-    return float(value.total_seconds() if hasattr(value, "total_seconds") else value)
-
-
-def reply_markup(message: Outgoing) -> InlineKeyboardMarkup | ReplyKeyboardMarkup | None:
-    if message.location_button:
-        # Only a reply keyboard can ask for the location; Telegram shows it under the input.
-        return ReplyKeyboardMarkup(
-            [[KeyboardButton(message.location_button, request_location=True)]],
-            resize_keyboard=True,
-            one_time_keyboard=True,
-        )
-    if message.buttons:
-        return InlineKeyboardMarkup(
-            [
-                [InlineKeyboardButton(b.label, callback_data=b.data) for b in row]
-                for row in message.buttons
-            ]
-        )
-    return None
-
-
 class TelegramSender:
-    """Outgoing -> Bot API, with PTB's errors translated for the Deliverer."""
+    """Outgoing -> Bot API, to a person's (or a staff member's) private chat."""
 
     def __init__(self, application: Application[Any, Any, Any, Any, Any, Any]) -> None:
         self.application = application
 
     async def send(self, recipient: str, message: Outgoing) -> str:
-        chunks = split_text(message.text, TELEGRAM_TEXT_LIMIT)
-        ref = ""
-        try:
-            for i, chunk in enumerate(chunks):
-                last = i == len(chunks) - 1
-                sent = await self.application.bot.send_message(
-                    chat_id=int(recipient),
-                    text=chunk,
-                    reply_markup=reply_markup(message) if last else None,
-                )
-                ref = str(sent.message_id)
-        except RetryAfter as exc:
-            raise RetryLater("rate limited", after=retry_after_seconds(exc)) from exc
-        except Forbidden as exc:
-            raise Undeliverable(f"forbidden: {exc.message}") from exc
-        except (BadRequest, ChatMigrated) as exc:  # before NetworkError: BadRequest is one
-            raise Undeliverable(f"bad request: {exc.message}") from exc
-        except (NetworkError, InvalidToken) as exc:  # TimedOut, 5xx, connection trouble
-            raise RetryLater(f"{type(exc).__name__}: {exc.message}") from exc
-        return ref
+        with delivery_errors():
+            return await send_outgoing(self.application.bot, int(recipient), message)
 
 
 class TelegramChannel:
-    def __init__(self, config: Config, store: Store, dispatcher: Dispatcher) -> None:
+    """Citizens in private chats; counsellors in one supergroup with a topic per case."""
+
+    def __init__(self, core: Core) -> None:
         # Opt in to PTB's coming timedelta durations now; otherwise PTB warns about the old
         # integer ones each time it builds a RetryAfter (retry_after_seconds reads both).
         os.environ.setdefault("PTB_TIMEDELTA", "true")
-        self.config = config
-        self.store = store
-        self.dispatcher = dispatcher
-        self.queue = DurableUpdateQueue(store)
+        self.core = core
+        self.config = core.config
+        self.store = core.store
+        self.dispatcher = core.dispatcher
+        self.desk = core.desk
+        self.staff_chat_id = core.config.telegram.staff_chat_id
+        self.queue = DurableUpdateQueue(core.store)
         self.application = self._build_application()
         self.deliverer = Deliverer(
-            store, CHANNEL, TelegramSender(self.application), config.delivery
+            core.store, CHANNEL, TelegramSender(self.application), core.config.delivery,
+            on_undeliverable=self._undeliverable,
         )
+        self.staff_deliverer: Deliverer | None = None
+        if self.staff_chat_id is not None:
+            sender = StaffSender(self.application, core.store, self.staff_chat_id,
+                                 core.topic_title, core.case_card)
+            self.staff_deliverer = Deliverer(core.store, STAFF_CHANNEL, sender,
+                                             core.config.delivery)
+
+    @property
+    def deliverers(self) -> list[Deliverer]:
+        return [d for d in (self.deliverer, self.staff_deliverer) if d is not None]
+
+    def wake(self) -> None:
+        for deliverer in self.deliverers:
+            deliverer.wake()
 
     def _build_application(self) -> Application[Any, Any, Any, Any, Any, Any]:
         cfg = self.config.telegram
@@ -169,21 +133,25 @@ class TelegramChannel:
     async def on_update(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         # No await before the dispatcher takes the person's lock: that keeps arrival order.
         incoming = update_to_incoming(update)
-        if incoming is None:
-            await self._ignore(update)
-        else:
-            try:
+        popup = ""
+        try:
+            if incoming is not None:
                 await self.dispatcher.handle(incoming)
-            finally:
-                self.deliverer.wake()
+            elif (staff := update_to_staff(update, self.staff_chat_id)) is not None:
+                handled = await self.desk.handle(staff)
+                popup = handled.reply_text
+            else:
+                await self._ignore(update)
+        finally:
+            self.wake()
         if update.callback_query is not None:
-            await self._answer(update)
+            await self._answer(update, popup)
 
-    async def _answer(self, update: Update) -> None:
-        """Stop the client's spinner; cosmetic, so failures are only logged."""
+    async def _answer(self, update: Update, popup: str) -> None:
+        """Stop the client's spinner (and show a staff member why a press did nothing)."""
         assert update.callback_query is not None
         try:
-            await update.callback_query.answer()
+            await update.callback_query.answer(popup[:200] or None, show_alert=bool(popup))
         except TelegramError as exc:
             log.info(
                 "callback answer failed",
@@ -215,7 +183,11 @@ class TelegramChannel:
             incoming = update_to_incoming(update)
             if incoming is not None:
                 await self.dispatcher.handle_failure(incoming)
-                self.deliverer.wake()
+                self.wake()
+
+    async def _undeliverable(self, delivery: Delivery, reason: str) -> None:
+        await self.core.report_undeliverable(delivery, reason)
+        self.wake()
 
     # ---------------------------------------------------------------- lifecycle
 
@@ -226,7 +198,8 @@ class TelegramChannel:
         await app.initialize()
         await self._set_commands()
         await self._replay_inbox()
-        self.deliverer.start()
+        for deliverer in self.deliverers:
+            deliverer.start()
         await app.start()
         assert app.updater is not None
         if cfg.mode == "webhook":
@@ -245,6 +218,9 @@ class TelegramChannel:
                 allowed_updates=Update.ALL_TYPES,
                 error_callback=self._polling_error,
             )
+        if self.staff_chat_id is None:
+            log.warning("no staff group configured: cases wait in the queue",
+                        extra={"event": "no_staff_group"})
         log.info("telegram channel started", extra={"event": "telegram_started", "mode": cfg.mode})
 
     async def stop(self) -> None:
@@ -253,7 +229,8 @@ class TelegramChannel:
             await app.updater.stop()
         if app.running:
             await app.stop()
-        await self.deliverer.stop()
+        for deliverer in self.deliverers:
+            await deliverer.stop()
         await app.shutdown()
 
     def _polling_error(self, error: TelegramError) -> None:
@@ -272,15 +249,13 @@ class TelegramChannel:
             )
 
     async def _set_commands(self) -> None:
+        render = self.dispatcher.services.render
         try:
             await self.application.bot.set_my_commands(
-                [
-                    BotCommand(name, self.dispatcher.services.render.label(f"command_{name}"))
-                    for name in BOT_COMMANDS
-                ]
+                [BotCommand(name, render.label(f"command_{name}")) for name in BOT_COMMANDS]
             )
         except TelegramError as exc:  # the menu of commands is a nicety, not a reason to stop
             log.warning(
-                "set commands failed", extra={"event": "set_commands_failed",
-                                              "error": type(exc).__name__}
+                "set commands failed",
+                extra={"event": "set_commands_failed", "error": type(exc).__name__},
             )

@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 
 from telegram import Chat, ChatMember, Message, Update
 
-from flows.messages import Attachment, Incoming, IncomingKind, Location
+from flows.messages import Attachment, Incoming, IncomingKind, Location, StaffIncoming
 
 CHANNEL = "telegram"
 
@@ -104,3 +104,40 @@ def update_to_incoming(update: Update, received_at: datetime | None = None) -> I
     if update.edited_message is not None and update.edited_message.chat.type == Chat.PRIVATE:
         return message_to_incoming(update.edited_message, event_id, received_at, edited=True)
     return None
+
+
+def update_to_staff(update: Update, staff_chat_id: int | None) -> StaffIncoming | None:
+    """An action in the counsellors' supergroup, or None if the update is not one."""
+    if staff_chat_id is None:
+        return None
+    event_id = str(update.update_id)
+    now = datetime.now(UTC)
+    query = update.callback_query
+    if query is not None:
+        if query.message is None or query.message.chat.id != staff_chat_id:
+            return None
+        thread = getattr(query.message, "message_thread_id", None)
+        return StaffIncoming(
+            channel=CHANNEL, event_id=event_id, actor_id=query.from_user.id,
+            actor_name=query.from_user.first_name, received_at=now,
+            thread_id=str(thread or ""), button=query.data or "",
+        )
+    message = update.message or update.edited_message
+    if message is None or message.chat.id != staff_chat_id:
+        return None
+    user = message.from_user
+    if user is None or user.is_bot:
+        return None  # our own posts and service messages
+    if message.text is None and _attachment(message) is None and message.location is None:
+        return None  # topic created/closed, members joined…
+    thread = message.message_thread_id if message.is_topic_message else None
+    location = message.location
+    return StaffIncoming(
+        channel=CHANNEL, event_id=event_id, actor_id=user.id, actor_name=user.first_name,
+        received_at=now, thread_id=str(thread or ""),
+        text=message.text or message.caption or "",
+        attachment=_attachment(message),
+        location=Location(location.latitude, location.longitude) if location else None,
+        message_ref=f"{CHANNEL}:{message.chat.id}:{message.message_id}",
+        edited=update.edited_message is not None,
+    )

@@ -18,7 +18,8 @@ from typing import Any
 
 import aiosqlite
 
-from flows.messages import Outgoing, outgoing_from_dict, outgoing_to_dict
+from flows.cases import TRANSITIONS, Case, CaseStatus
+from flows.messages import Outgoing, Priority, outgoing_from_dict, outgoing_to_dict
 from flows.store import Delivery, InboundEvent, Person, StoredMessage
 
 log = logging.getLogger(__name__)
@@ -54,6 +55,37 @@ def _person(row: aiosqlite.Row) -> Person:
         flow_data=json.loads(row["flow_data"]),
         created_at=parse_ts(row["created_at"]),
         consent_at=parse_ts(row["consent_at"]),
+    )
+
+
+CASE_SELECT = (
+    "SELECT c.*, p.channel AS person_channel, p.external_id AS person_external_id"
+    " FROM cases c JOIN people p ON p.id = c.person_id"
+)
+
+
+def _case(row: aiosqlite.Row) -> Case:
+    return Case(
+        id=row["id"],
+        person_id=row["person_id"],
+        status=CaseStatus(row["status"]),
+        priority=Priority(row["priority"]),
+        created_at=parse_ts(row["created_at"]) or datetime.now(UTC),
+        channel=row["person_channel"],
+        external_id=row["person_external_id"],
+        category=row["category"],
+        topic=row["topic"],
+        summary=row["summary"],
+        signals=tuple(json.loads(row["signals"])),
+        details=json.loads(row["details"]),
+        thread_id=row["thread_id"],
+        card_ref=row["card_ref"],
+        claimed_by=row["claimed_by"],
+        claimed_at=parse_ts(row["claimed_at"]),
+        first_reply_at=parse_ts(row["first_reply_at"]),
+        closed_at=parse_ts(row["closed_at"]),
+        outcome=row["outcome"],
+        escalated_at=parse_ts(row["escalated_at"]),
     )
 
 
@@ -115,6 +147,11 @@ class SqliteTransaction:
         assert cur.lastrowid is not None
         return cur.lastrowid
 
+    async def link_message(self, message_id: int, case_id: int) -> None:
+        await self.db.execute(
+            "UPDATE messages SET case_id = ? WHERE id = ?", (case_id, message_id)
+        )
+
     async def set_flow(self, person_id: int, flow: str, data: dict[str, Any]) -> None:
         await self.db.execute(
             "UPDATE people SET flow = ?, flow_data = ? WHERE id = ?",
@@ -165,6 +202,167 @@ class SqliteTransaction:
             " VALUES (?, ?, ?, ?, ?)",
             (person_id, article_id, int(helpful), question, ts(at)),
         )
+
+
+    # ---------------------------------------------------------------- cases
+
+    async def _one_case(self, where: str, params: Sequence[Any]) -> Case | None:
+        async with self.db.execute(f"{CASE_SELECT} WHERE {where}", params) as cur:
+            row = await cur.fetchone()
+        return _case(row) if row else None
+
+    async def open_case_of(self, person_id: int) -> Case | None:
+        return await self._one_case(
+            "c.person_id = ? AND c.status IN ('waiting', 'active') ORDER BY c.id DESC LIMIT 1",
+            (person_id,),
+        )
+
+    async def case(self, case_id: int) -> Case | None:
+        return await self._one_case("c.id = ?", (case_id,))
+
+    async def create_case(
+        self,
+        person_id: int,
+        priority: Priority,
+        at: datetime,
+        *,
+        category: str | None = None,
+        topic: str = "",
+        summary: str = "",
+        signals: Sequence[str] = (),
+        details: dict[str, Any] | None = None,
+    ) -> Case:
+        cur = await self.db.execute(
+            "INSERT INTO cases (person_id, status, priority, priority_rank, category, topic,"
+            " summary, signals, details, created_at) VALUES (?, 'waiting', ?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                person_id, priority.value, priority.rank, category, topic, summary,
+                json.dumps(list(signals), ensure_ascii=False),
+                json.dumps(details or {}, ensure_ascii=False), ts(at),
+            ),
+        )
+        case = await self.case(cur.lastrowid or 0)
+        assert case is not None
+        return case
+
+    async def update_case(
+        self,
+        case_id: int,
+        *,
+        priority: Priority | None = None,
+        category: str | None = None,
+        signals: Sequence[str] | None = None,
+        details: dict[str, Any] | None = None,
+        summary: str | None = None,
+        escalated_at: datetime | None = None,
+    ) -> None:
+        fields: dict[str, Any] = {}
+        if priority is not None:
+            fields |= {"priority": priority.value, "priority_rank": priority.rank}
+        if category is not None:
+            fields["category"] = category
+        if signals is not None:
+            fields["signals"] = json.dumps(list(signals), ensure_ascii=False)
+        if details is not None:
+            fields["details"] = json.dumps(details, ensure_ascii=False)
+        if summary is not None:
+            fields["summary"] = summary
+        if escalated_at is not None:
+            fields["escalated_at"] = ts(escalated_at)
+        if fields:
+            assignments = ", ".join(f"{name} = ?" for name in fields)
+            await self.db.execute(
+                f"UPDATE cases SET {assignments} WHERE id = ?", (*fields.values(), case_id)
+            )
+
+    async def set_case_status(
+        self, case_id: int, status: CaseStatus, at: datetime, *, outcome: str | None = None
+    ) -> bool:
+        allowed_from = [s.value for s, nxt in TRANSITIONS.items() if status in nxt]
+        marks = ", ".join("?" for _ in allowed_from)
+        closing = status in (CaseStatus.CLOSED, CaseStatus.CANCELLED)
+        cur = await self.db.execute(
+            f"UPDATE cases SET status = ?, outcome = COALESCE(?, outcome),"
+            f" closed_at = CASE WHEN ? THEN ? ELSE closed_at END"
+            f" WHERE id = ? AND status IN ({marks})",
+            (status.value, outcome, closing, ts(at), case_id, *allowed_from),
+        )
+        return cur.rowcount == 1
+
+    async def claim_case(self, case_id: int, counsellor_id: int, at: datetime) -> bool:
+        # Atomic: only one UPDATE can move a case out of 'waiting'.
+        cur = await self.db.execute(
+            "UPDATE cases SET status = 'active', claimed_by = ?, claimed_at = ?"
+            " WHERE id = ? AND status = 'waiting'",
+            (counsellor_id, ts(at), case_id),
+        )
+        return cur.rowcount == 1
+
+    async def _cases(self, where: str, params: Sequence[Any] = ()) -> list[Case]:
+        async with self.db.execute(f"{CASE_SELECT} WHERE {where}", params) as cur:
+            return [_case(r) for r in await cur.fetchall()]
+
+    async def cases_waiting(self) -> list[Case]:
+        return await self._cases("c.status = 'waiting' ORDER BY c.priority_rank, c.created_at")
+
+    async def cases_open(self) -> list[Case]:
+        return await self._cases(
+            "c.status IN ('waiting', 'active') ORDER BY c.priority_rank, c.created_at"
+        )
+
+    async def cases_since(self, at: datetime) -> list[Case]:
+        return await self._cases("c.created_at >= ? ORDER BY c.id", (ts(at),))
+
+    async def active_cases_of(self, counsellor_id: int) -> list[Case]:
+        return await self._cases(
+            "c.status = 'active' AND c.claimed_by = ? ORDER BY c.id", (counsellor_id,)
+        )
+
+    async def case_by_thread(self, thread_id: str) -> Case | None:
+        return await self._one_case("c.thread_id = ? ORDER BY c.id DESC LIMIT 1", (thread_id,))
+
+    async def queue_position(self, case_id: int) -> int:
+        """1 for the case that will be taken next."""
+        async with self.db.execute(
+            "SELECT count(*) FROM cases o, cases c WHERE c.id = ? AND o.status = 'waiting'"
+            " AND (o.priority_rank < c.priority_rank OR (o.priority_rank = c.priority_rank"
+            " AND o.created_at <= c.created_at))",
+            (case_id,),
+        ) as cur:
+            row = await cur.fetchone()
+        return int(row[0]) if row else 0
+
+    async def recent_waits(self, limit: int = 20) -> list[float]:
+        """Seconds from opening to being claimed, for the latest claimed cases."""
+        async with self.db.execute(
+            "SELECT created_at, claimed_at FROM cases WHERE claimed_at IS NOT NULL"
+            " ORDER BY claimed_at DESC LIMIT ?",
+            (limit,),
+        ) as cur:
+            rows = await cur.fetchall()
+        return [
+            ((parse_ts(r[1]) or datetime.now(UTC)) - (parse_ts(r[0]) or datetime.now(UTC)))
+            .total_seconds()
+            for r in rows
+        ]
+
+    async def set_claimant(self, case_id: int, counsellor_id: int) -> None:
+        await self.db.execute(
+            "UPDATE cases SET claimed_by = ? WHERE id = ?", (counsellor_id, case_id)
+        )
+
+    async def mark_first_reply(self, case_id: int, at: datetime) -> None:
+        await self.db.execute(
+            "UPDATE cases SET first_reply_at = ? WHERE id = ? AND first_reply_at IS NULL",
+            (ts(at), case_id),
+        )
+
+    async def last_activity(self, case_id: int) -> datetime | None:
+        async with self.db.execute(
+            "SELECT max(created_at) FROM messages WHERE case_id = ?", (case_id,)
+        ) as cur:
+            row = await cur.fetchone()
+        return parse_ts(row[0]) if row else None
 
 
 class SqliteStore:
@@ -342,6 +540,26 @@ class SqliteStore:
             "SELECT * FROM people WHERE channel = ? AND external_id = ?", (channel, external_id)
         )
         return _person(rows[0]) if rows else None
+
+    async def get_case(self, case_id: int) -> Case | None:
+        rows = await self._fetchall(f"{CASE_SELECT} WHERE c.id = ?", (case_id,))
+        return _case(rows[0]) if rows else None
+
+    async def set_case_thread(self, case_id: int, thread_id: str) -> None:
+        # A new topic has no card yet: forget the old one's message too.
+        await self._write(
+            "UPDATE cases SET thread_id = ?, card_ref = '' WHERE id = ?", (thread_id, case_id)
+        )
+
+    async def set_case_card(self, case_id: int, card_ref: str) -> None:
+        await self._write("UPDATE cases SET card_ref = ? WHERE id = ?", (card_ref, case_id))
+
+    async def earlier_cases(self, person_id: int, before_case: int) -> list[Case]:
+        rows = await self._fetchall(
+            f"{CASE_SELECT} WHERE c.person_id = ? AND c.id < ? ORDER BY c.id DESC LIMIT 5",
+            (person_id, before_case),
+        )
+        return [_case(r) for r in rows]
 
     async def messages_of(self, person_id: int, limit: int = 200) -> list[StoredMessage]:
         rows = await self._fetchall(

@@ -53,7 +53,7 @@ async def tg_core(db_path: Path, bot_api: BotApiStandIn) -> AsyncIterator[Core]:
 
 @pytest.fixture
 async def channel(tg_core: Core) -> AsyncIterator[TelegramChannel]:
-    channel = TelegramChannel(tg_core.config, tg_core.store, tg_core.dispatcher)
+    channel = TelegramChannel(tg_core)
     await channel.start()
     yield channel
     await channel.stop()
@@ -177,7 +177,7 @@ async def test_webhook_mode_answers_only_requests_with_the_secret_token(
         webhook_port=port, secret_token="s3cret-token",
     )
     core = await open_core(config)
-    channel = TelegramChannel(config, core.store, core.dispatcher)
+    channel = TelegramChannel(core)
     await channel.start()
     try:
         url = f"http://127.0.0.1:{port}/telegram"
@@ -212,7 +212,7 @@ async def test_an_update_received_but_not_handled_is_answered_after_a_restart(
     await core.store.record_inbound(
         [InboundEvent("telegram", "77", json.dumps(update), datetime.now(UTC))]
     )
-    channel = TelegramChannel(config, core.store, core.dispatcher)
+    channel = TelegramChannel(core)
     await channel.start()
     try:
         await bot_api.wait_for(reply_to(401, "Xin chào"))

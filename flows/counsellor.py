@@ -1,0 +1,301 @@
+"""The staff desk: what counsellors do in their group, one forum topic per case.
+
+Only configured counsellors and supervisors can act; anyone else is refused and the attempt is
+logged in the audit log. In a case's topic, what the counsellor writes reaches the person
+(under the counsellor's display name, never their account); `!text` or /ghichu is a private
+note; /dong closes with an outcome; /chuyen hands the case to another counsellor.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+
+from flows import handoff
+from flows.cases import Case, CaseStatus, StaffPost
+from flows.messages import Handled, Outgoing, StaffIncoming
+from flows.ordering import KeyedLocks
+from flows.outbox import write_step
+from flows.ports import Services
+from flows.reports import queue_text, stats_text
+from flows.store import Store, Transaction
+from flows.turn import FlowName, Notice, PersonFlow, Step
+
+CLAIM = "case:claim:"
+
+
+class StaffTurn:
+    """One staff action with what it needs: the transaction, services, the actor."""
+
+    def __init__(self, incoming: StaffIncoming, tx: Transaction, services: Services) -> None:
+        self.incoming = incoming
+        self.tx = tx
+        self.services = services
+        self.now = services.clock()
+
+    def text(self, template: str, /, **values: object) -> str:
+        return self.services.render.render(template, **values)
+
+    @property
+    def actor_name(self) -> str:
+        names = self.services.staff.counsellor_names
+        return names.get(self.incoming.actor_id) or self.incoming.actor_name
+
+    def here(self, text: str, case: Case | None = None) -> StaffPost:
+        """A post where the staff member acted (the case's topic, or General)."""
+        return StaffPost(text, case_id=case.id if case else None)
+
+
+StaffHandler = Callable[[StaffTurn, Case | None], Awaitable[Step]]
+
+
+class StaffDesk:
+    def __init__(self, store: Store, services: Services) -> None:
+        self.store = store
+        self.services = services
+        self.locks = KeyedLocks()
+
+    def may_act(self, actor_id: int) -> bool:
+        return actor_id in self.services.staff.counsellor_names
+
+    async def handle(self, incoming: StaffIncoming) -> Handled:
+        async with self.locks.hold(("staff", incoming.thread_id or incoming.button)):
+            async with self.store.transaction() as tx:
+                if await tx.is_processed(incoming.channel, incoming.event_id):
+                    return Handled(route="duplicate")
+                turn = StaffTurn(incoming, tx, self.services)
+                step = await self.route(turn)
+                answers = tuple(step.replies)
+                if not incoming.button:
+                    # A reply to a command or message is posted where the staff member wrote;
+                    # a reply to a button press is shown to them alone (the channel's popup).
+                    here = await _case_of(turn)
+                    step.staff = [turn.here(r.text, here) for r in answers] + step.staff
+                    answers = ()
+                step.replies = []
+                await write_step(tx, step, incoming.channel, "", None, turn.now)
+                await tx.mark_processed(incoming.channel, incoming.event_id, turn.now)
+        return Handled(route=step.route, replies=answers)
+
+    async def route(self, turn: StaffTurn) -> Step:
+        incoming = turn.incoming
+        if not self.may_act(incoming.actor_id):
+            if not (incoming.button or incoming.command):
+                return Step(route="staff_ignored")  # small talk in the group: not ours
+            await turn.tx.audit(f"tg:{incoming.actor_id}", "refused", turn.now,
+                                detail=incoming.command or incoming.button[:40])
+            return Step(route="refused", replies=[Outgoing(turn.text("staff_refused"))])
+        if incoming.button.startswith(CLAIM):
+            case = await turn.tx.case(_int(incoming.button.removeprefix(CLAIM)))
+            return await claim(turn, case)
+        case = await turn.tx.case_by_thread(incoming.thread_id) if incoming.thread_id else None
+        command = incoming.command
+        if command in GENERAL_COMMANDS:
+            return await GENERAL_COMMANDS[command](turn, case)
+        if case is None:
+            return Step(route="staff_general")  # conversation in General is not relayed
+        if command in CASE_COMMANDS:
+            return await CASE_COMMANDS[command](turn, case)
+        if command:
+            return _say(turn, case, turn.text("staff_unknown_command", command=command))
+        if incoming.text.startswith("!"):
+            return await note(turn, case)
+        return await relay(turn, case)
+
+
+# ---------------------------------------------------------------- actions on a case
+
+
+async def claim(turn: StaffTurn, case: Case | None) -> Step:
+    actor = turn.incoming.actor_id
+    if case is None:
+        return Step(route="claim", replies=[Outgoing(turn.text("staff_no_case"))])
+    if case.status != CaseStatus.WAITING:
+        taken = turn.services.staff.counsellor_names.get(case.claimed_by or 0, "")
+        return Step(route="claim",
+                    replies=[Outgoing(turn.text("staff_claim_taken", case=case, by=taken))])
+    mine = await turn.tx.active_cases_of(actor)
+    cap = turn.services.staff.max_active_cases
+    if len(mine) >= cap:
+        return Step(route="claim", replies=[Outgoing(turn.text("staff_claim_cap", cap=cap))])
+    if not await turn.tx.claim_case(case.id, actor, turn.now):
+        return Step(route="claim", replies=[Outgoing(turn.text("staff_claim_taken", case=case,
+                                                                by=""))])
+    await turn.tx.audit(f"tg:{actor}", "case_claimed", turn.now, case_id=case.id)
+    person_note = Outgoing(turn.text("counsellor_joined", name=turn.actor_name))
+    return Step(
+        route="claim",
+        replies=[Outgoing(turn.text("staff_claimed_you", case=case))],
+        staff=[StaffPost(turn.text("staff_claimed", case=case, name=turn.actor_name),
+                         case_id=case.id),
+               handoff_card(turn, case, "active")],
+        notices=[Notice(case.channel, case.external_id, person_note)],
+        case_id=case.id,
+        person_flow=PersonFlow(case.person_id, FlowName.TALKING, {"case_id": case.id}),
+    )
+
+
+def handoff_card(turn: StaffTurn, case: Case, state: str) -> StaffPost:
+    text = turn.text("staff_card_status", case=case, state=state, counsellor=turn.actor_name)
+    return StaffPost(text, case_id=case.id, priority=case.priority, edit="card")
+
+
+def _owns(turn: StaffTurn, case: Case) -> bool:
+    actor = turn.incoming.actor_id
+    return case.claimed_by == actor or actor in turn.services.staff.supervisor_ids
+
+
+def _say(turn: StaffTurn, case: Case | None, text: str) -> Step:
+    return Step(route="staff", staff=[turn.here(text, case)])
+
+
+async def relay(turn: StaffTurn, case: Case) -> Step:
+    incoming = turn.incoming
+    if case.status == CaseStatus.WAITING:
+        return _say(turn, case, turn.text("staff_claim_first", case=case))
+    if not case.is_open:
+        return _say(turn, case, turn.text("staff_case_closed", case=case))
+    if not _owns(turn, case):
+        return _say(turn, case, turn.text("staff_not_yours", case=case))
+    kind = incoming.attachment.kind if incoming.attachment else "text"
+    await turn.tx.add_message(case.person_id, "staff", kind, incoming.text, turn.now,
+                              event_id=incoming.event_id, case_id=case.id,
+                              meta={"by": incoming.actor_id, "edited": incoming.edited})
+    await turn.tx.mark_first_reply(case.id, turn.now)
+    text = turn.text("counsellor_message", name=turn.actor_name, text=incoming.text,
+                     edited=incoming.edited, kind=kind)
+    copy_from = incoming.message_ref if incoming.attachment else ""
+    message = Outgoing(text, copy_from=copy_from, priority=case.priority)
+    return Step(route="relay", notices=[Notice(case.channel, case.external_id, message)],
+                case_id=case.id)
+
+
+async def note(turn: StaffTurn, case: Case | None) -> Step:
+    if case is None:
+        return _say(turn, None, turn.text("staff_no_case"))
+    body = turn.incoming.text.removeprefix("!").strip()
+    if turn.incoming.command == "ghichu":
+        body = turn.incoming.command_args
+    await turn.tx.add_message(case.person_id, "note", "text", body, turn.now, case_id=case.id,
+                              meta={"by": turn.incoming.actor_id})
+    await turn.tx.audit(f"tg:{turn.incoming.actor_id}", "note_added", turn.now, case_id=case.id)
+    return _say(turn, case, turn.text("staff_note_saved"))
+
+
+async def close(turn: StaffTurn, case: Case | None) -> Step:
+    if case is None or not case.is_open:
+        return _say(turn, case, turn.text("staff_case_closed", case=case))
+    if not _owns(turn, case):
+        return _say(turn, case, turn.text("staff_not_yours", case=case))
+    outcomes = turn.services.staff.outcomes
+    outcome = _match_outcome(turn.incoming.command_args, outcomes)
+    if outcome is None:
+        return _say(turn, case, turn.text("staff_outcomes", outcomes=outcomes))
+    await turn.tx.set_case_status(case.id, CaseStatus.CLOSED, turn.now, outcome=outcome)
+    await turn.tx.audit(f"tg:{turn.incoming.actor_id}", "case_closed", turn.now,
+                        case_id=case.id, detail=outcome)
+    message, data = handoff.closing_message(turn.services, case)
+    return Step(
+        route="close",
+        staff=[StaffPost(turn.text("staff_closed", case=case, outcome=outcome,
+                                   name=turn.actor_name), case_id=case.id, edit="close"),
+               handoff_card(turn, case, "closed")],
+        notices=[Notice(case.channel, case.external_id, message)],
+        case_id=case.id,
+        person_flow=PersonFlow(case.person_id, FlowName.MENU, data),
+    )
+
+
+async def transfer(turn: StaffTurn, case: Case | None) -> Step:
+    if case is None or case.status != CaseStatus.ACTIVE:
+        return _say(turn, case, turn.text("staff_transfer_not_active"))
+    if not _owns(turn, case):
+        return _say(turn, case, turn.text("staff_not_yours", case=case))
+    target = _find_counsellor(turn, turn.incoming.command_args)
+    if target is None:
+        names = turn.services.staff.counsellor_names
+        return _say(turn, case, turn.text("staff_transfer_who", names=names))
+    await turn.tx.set_claimant(case.id, target)
+    await turn.tx.audit(f"tg:{turn.incoming.actor_id}", "case_transferred", turn.now,
+                        case_id=case.id, detail=f"to tg:{target}")
+    name = turn.services.staff.counsellor_names[target]
+    return Step(
+        route="transfer",
+        staff=[StaffPost(turn.text("staff_transferred", case=case, name=name), case_id=case.id)],
+        notices=[Notice(case.channel, case.external_id,
+                        Outgoing(turn.text("counsellor_changed", name=name)))],
+        case_id=case.id,
+    )
+
+
+# ---------------------------------------------------------------- General topic commands
+
+
+async def show_queue(turn: StaffTurn, case: Case | None) -> Step:
+    waiting = await turn.tx.cases_waiting()
+    return _say(turn, case, queue_text(turn, waiting))
+
+
+async def my_cases(turn: StaffTurn, case: Case | None) -> Step:
+    mine = await turn.tx.active_cases_of(turn.incoming.actor_id)
+    return _say(turn, case, turn.text("staff_my_cases", cases=mine))
+
+
+async def show_stats(turn: StaffTurn, case: Case | None) -> Step:
+    return _say(turn, case, await stats_text(turn))
+
+
+async def claim_here(turn: StaffTurn, case: Case | None) -> Step:
+    return await claim(turn, case)
+
+
+GENERAL_COMMANDS: dict[str, StaffHandler] = {
+    "hangcho": show_queue,
+    "cua_toi": my_cases,
+    "thongke": show_stats,
+}
+CASE_COMMANDS: dict[str, StaffHandler] = {
+    "dong": close,
+    "chuyen": transfer,
+    "ghichu": note,
+    "nhan": claim_here,
+}
+
+
+# ---------------------------------------------------------------- helpers
+
+
+async def _case_of(turn: StaffTurn) -> Case | None:
+    thread = turn.incoming.thread_id
+    return await turn.tx.case_by_thread(thread) if thread else None
+
+
+def _int(text: str) -> int:
+    try:
+        return int(text)
+    except ValueError:
+        return 0
+
+
+def _match_outcome(arg: str, outcomes: tuple[str, ...]) -> str | None:
+    arg = arg.strip().lower()
+    if not arg:
+        return None
+    if arg.isdigit() and 1 <= int(arg) <= len(outcomes):
+        return outcomes[int(arg) - 1]
+    for outcome in outcomes:
+        if outcome.lower() == arg or outcome.lower().startswith(arg):
+            return outcome
+    return None
+
+
+def _find_counsellor(turn: StaffTurn, arg: str) -> int | None:
+    arg = arg.strip().lstrip("@").lower()
+    if not arg:
+        return None
+    names = turn.services.staff.counsellor_names
+    if arg.isdigit() and int(arg) in names:
+        return int(arg)
+    for uid, name in names.items():
+        if name and name.lower() == arg:
+            return uid
+    return None

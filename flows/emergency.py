@@ -1,0 +1,209 @@
+"""Emergencies: help first, then a few questions that help the rescue.
+
+Entered from triage (a message that signals danger), from /khancap or the menu button, from
+any flow. The first reply (calm words and the emergency numbers that fit) is queued at the
+highest delivery priority before anything slower; the case goes to the top of the
+counsellors' queue with an alert that says why. Every question can be skipped.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flows.cases import LEVEL_PRIORITY, Case, StaffPost, higher
+from flows.messages import Button, Outgoing, Priority
+from flows.ports import Assessment
+from flows.turn import FlowName, Notice, Step, Turn
+
+PREFIX = "em:"
+SKIP = "em:skip"
+QUESTIONS = ("where", "danger", "safe")  # in the order they are asked
+ANSWERS = {  # button data -> (question, stored answer)
+    "em:danger:yes": ("danger", "yes"),
+    "em:danger:no": ("danger", "no"),
+    "em:safe:yes": ("safe", "yes"),
+    "em:safe:no": ("safe", "no"),
+}
+SUICIDE = "suicide"
+
+
+def hotlines(turn: Turn, category: str | None) -> list[Any]:
+    directory = turn.services.directory
+    return list(directory.numbers_for(category)) if directory else []
+
+
+def category_label(turn: Turn, category: str | None) -> str:
+    triage = turn.services.triage
+    return triage.category_label(category) if triage else (category or "")
+
+
+def first_reply(turn: Turn, level: str, category: str | None) -> Outgoing:
+    priority = LEVEL_PRIORITY.get(level, Priority.URGENT)
+    text = turn.text(
+        "emergency_now",
+        level=level,
+        category=category,
+        suicide=category == SUICIDE,
+        hotlines=hotlines(turn, category),
+    )
+    return Outgoing(text, priority=priority)
+
+
+def question(turn: Turn, name: str) -> Outgoing:
+    skip = turn.button("skip", SKIP)
+    if name == "where":
+        return Outgoing(
+            turn.text("emergency_where"),
+            buttons=((skip,),),
+            location_button=turn.services.render.label("share_location"),
+            priority=Priority.URGENT,
+        )
+    yes, no = (turn.button(f"{name}_yes", f"em:{name}:yes"),
+               turn.button(f"{name}_no", f"em:{name}:no"))
+    return Outgoing(
+        turn.text(f"emergency_{name}"), buttons=((yes, no), (skip,)), priority=Priority.URGENT
+    )
+
+
+async def open_or_raise(
+    turn: Turn, level: str, category: str | None, signals: tuple[str, ...]
+) -> tuple[Case, bool]:
+    """The person's open case at the raised priority, or a new one. True if it is new."""
+    priority = LEVEL_PRIORITY.get(level, Priority.URGENT)
+    tx = turn.tx
+    case = await tx.open_case_of(turn.person.id)
+    if case is None:
+        case = await tx.create_case(
+            turn.person.id, priority, turn.now, category=category,
+            summary=turn.incoming.text[:300], signals=signals,
+        )
+        await tx.audit("bot", "case_opened", turn.now, case_id=case.id,
+                       detail=f"priority={priority.value} category={category}")
+        return case, True
+    raised = higher(case.priority, priority)
+    merged = tuple(dict.fromkeys(case.signals + signals))
+    await tx.update_case(case.id, priority=raised, category=case.category or category,
+                         signals=merged)
+    if raised != case.priority:
+        await tx.audit("bot", "priority_raised", turn.now, case_id=case.id,
+                       detail=f"{case.priority.value}->{raised.value}")
+    updated = await tx.case(case.id)
+    assert updated is not None
+    return updated, False
+
+
+def alert(turn: Turn, case: Case, level: str, signals: tuple[str, ...], *, new: bool) -> StaffPost:
+    text = turn.text(
+        "staff_alert",
+        case=case,
+        new=new,
+        level=level,
+        category=category_label(turn, case.category),
+        signals=signals,
+        text=turn.incoming.text,
+        channel=turn.incoming.channel,
+        first_name=turn.person.first_name,
+    )
+    claim = turn.services.render.label("claim")
+    buttons = ((claim, f"case:claim:{case.id}"),) if case.status == "waiting" else ()
+    return StaffPost(text, case_id=case.id, buttons=(buttons,) if buttons else (),
+                     priority=case.priority)
+
+
+def on_call_notices(turn: Turn, case: Case) -> list[Notice]:
+    """Out of office hours, the on-call list hears of urgent and critical cases at once."""
+    staff = turn.services.staff
+    if staff.office_hours.is_open(turn.now):
+        return []
+    text = turn.text("on_call_alert", case=case, category=category_label(turn, case.category))
+    return [Notice(staff.channel, who, Outgoing(text, priority=case.priority))
+            for who in staff.on_call]
+
+
+async def begin(turn: Turn, level: str, category: str | None, signals: tuple[str, ...]) -> Step:
+    case, new = await open_or_raise(turn, level, category, signals)
+    staff = [alert(turn, case, level, signals, new=new)]
+    replies = [first_reply(turn, level, category)]
+    in_intake = turn.person.flow == FlowName.EMERGENCY
+    data: dict[str, Any] = dict(turn.data) if in_intake else {"case_id": case.id}
+    if not in_intake:
+        data["question"] = QUESTIONS[0]
+        replies.append(question(turn, QUESTIONS[0]))
+    return Step(
+        route="emergency",
+        replies=replies,
+        flow=FlowName.EMERGENCY,
+        data=data,
+        staff=staff,
+        notices=on_call_notices(turn, case) if new else [],
+        urgency=level,
+        category=category,
+        signals=signals,
+        case_id=case.id,
+    )
+
+
+async def on_signal(turn: Turn, assessment: Assessment) -> Step:
+    """Triage found danger in what the person wrote: this wins over any flow."""
+    return await begin(turn, assessment.level, assessment.category, tuple(assessment.signals))
+
+
+async def start(turn: Turn) -> Step:
+    """/khancap or the menu button: the person says it is an emergency; believe them."""
+    return await begin(turn, "critical", None, ("người dùng bấm Báo khẩn cấp",))
+
+
+async def during_case(turn: Turn, assessment: Assessment) -> Step:
+    """Danger signalled while waiting for or talking to a counsellor: alert, show numbers,
+    and leave the conversation where it is."""
+    case, _ = await open_or_raise(
+        turn, assessment.level, assessment.category, tuple(assessment.signals)
+    )
+    return Step(
+        route="emergency",
+        replies=[first_reply(turn, assessment.level, assessment.category)],
+        staff=[alert(turn, case, assessment.level, tuple(assessment.signals), new=False)],
+        urgency=assessment.level,
+        category=assessment.category,
+        signals=tuple(assessment.signals),
+        case_id=case.id,
+    )
+
+
+async def answer(turn: Turn) -> Step:
+    """A reply to the current intake question: attach it to the case, ask the next one."""
+    data = dict(turn.data)
+    current = str(data.get("question", QUESTIONS[0]))
+    case_id = int(data.get("case_id", 0))
+    case = await turn.tx.case(case_id) if case_id else None
+    if case is None or not case.is_open:
+        return Step(route="emergency", flow=FlowName.MENU, data={},
+                    replies=[Outgoing(turn.text("menu"))])
+    incoming = turn.incoming
+    value: Any
+    if incoming.button == SKIP:
+        value = "skipped"
+    elif incoming.button in ANSWERS:
+        current, value = ANSWERS[incoming.button]
+    elif incoming.location is not None:
+        current = "where"
+        value = {"latitude": incoming.location.latitude, "longitude": incoming.location.longitude}
+    else:
+        value = incoming.text or (incoming.attachment.kind if incoming.attachment else "")
+    details = dict(case.details)
+    details[current] = value
+    await turn.tx.update_case(case.id, details=details)
+    staff = [StaffPost(
+        turn.text("staff_answer", case=case, question=current, value=value),
+        case_id=case.id, priority=case.priority,
+    )]
+    following = QUESTIONS.index(current) + 1 if current in QUESTIONS else len(QUESTIONS)
+    if following < len(QUESTIONS):
+        data["question"] = QUESTIONS[following]
+        return Step(route="emergency", replies=[question(turn, QUESTIONS[following])],
+                    flow=FlowName.EMERGENCY, data=data, staff=staff, case_id=case.id,
+                    urgency=case.priority.value if case.priority != Priority.NORMAL else "none")
+    done = Outgoing(turn.text("emergency_done", hotlines=hotlines(turn, case.category)),
+                    buttons=((Button(turn.services.render.label("leave_queue"), "queue:leave"),),))
+    return Step(route="emergency", replies=[done], flow=FlowName.WAITING,
+                data={"case_id": case.id}, staff=staff, case_id=case.id)

@@ -1,0 +1,64 @@
+"""Writing a step's effects: replies, staff posts and notices into the outbox, in the same
+unit of work as the state change that caused them."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from flows.cases import StaffPost
+from flows.messages import Button, Outgoing, Priority
+from flows.ports import Services
+from flows.store import Delivery, Transaction
+from flows.turn import Notice, Step
+
+STAFF_CHANNEL = "staff"
+
+
+def staff_recipient(case_id: int | None) -> str:
+    """The staff outbox's address: a case's topic, or the group's General topic."""
+    return f"case:{case_id}" if case_id is not None else "general"
+
+
+async def write_step(
+    tx: Transaction, step: Step, channel: str, recipient: str, person_id: int | None,
+    now: datetime,
+) -> None:
+    """The replies, staff posts and notices of a step, into the outbox and the history."""
+    for reply in step.replies:
+        await tx.enqueue(channel, recipient, reply, now, person_id=person_id,
+                         case_id=step.case_id)
+        if person_id is not None:
+            await tx.add_message(person_id, "out", "text", reply.text, now, case_id=step.case_id)
+    for post in step.staff:
+        buttons = tuple(tuple(Button(label, data) for label, data in row) for row in post.buttons)
+        await tx.enqueue(
+            STAFF_CHANNEL, staff_recipient(post.case_id),
+            Outgoing(post.message, buttons=buttons, priority=post.priority,
+                     copy_from=post.copy_from, edit=post.edit),
+            now, case_id=post.case_id,
+        )
+    for notice in step.notices:
+        await tx.enqueue(notice.channel, notice.recipient, notice.message, now,
+                         case_id=step.case_id)
+    if step.person_flow is not None:
+        await tx.set_flow(step.person_flow.person_id, step.person_flow.flow,
+                          step.person_flow.data)
+
+
+def undeliverable_step(services: Services, delivery: Delivery, reason: str) -> Step | None:
+    """A reply to a person in a case could not be delivered: tell the counsellors (and the
+    supervisors directly when the case is urgent or critical)."""
+    if delivery.case_id is None or delivery.channel == STAFF_CHANNEL:
+        return None
+    text = services.render.render(
+        "staff_undeliverable", case_id=delivery.case_id, reason=reason,
+        window="zalo_window" in reason,
+    )
+    notices = []
+    if delivery.message.priority is not Priority.NORMAL:
+        staff = services.staff
+        notices = [Notice(staff.channel, who, Outgoing(text, priority=delivery.message.priority))
+                   for who in staff.supervisors]
+    return Step(route="undeliverable", case_id=delivery.case_id, notices=notices,
+                staff=[StaffPost(text, case_id=delivery.case_id,
+                                 priority=delivery.message.priority)])
