@@ -3,10 +3,19 @@
 from __future__ import annotations
 
 import itertools
-from dataclasses import replace
+import json
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 
-from flows.messages import Attachment, Incoming, IncomingKind, Location
+from bot.app import Core
+from flows.messages import (
+    Attachment,
+    Incoming,
+    IncomingKind,
+    Location,
+    Priority,
+    outgoing_from_dict,
+)
 
 _event_ids = itertools.count(1)
 
@@ -39,3 +48,32 @@ def make_incoming(
     if location:
         incoming = replace(incoming, kind=IncomingKind.LOCATION, location=Location(*location))
     return incoming
+
+
+@dataclass(frozen=True)
+class Queued:
+    """A reply or post in the outbox, as the database holds it."""
+
+    recipient: str
+    text: str
+    priority: Priority
+    buttons: tuple[str, ...]
+    location_button: str
+    sent: bool
+
+    def button_list(self) -> tuple[str, ...]:
+        return self.buttons
+
+
+async def queued(core: Core, channel: str) -> list[Queued]:
+    """Everything queued for a channel, in order, sent or not (read from the SQLite file)."""
+    rows = await core.store._fetchall(
+        "SELECT recipient, payload, sent_at FROM outbox WHERE channel = ? ORDER BY id", (channel,)
+    )
+    out = []
+    for row in rows:
+        message = outgoing_from_dict(json.loads(row[1]))
+        out.append(Queued(row[0], message.text, message.priority,
+                          tuple(b.data for b in message.button_list()),
+                          message.location_button, row[2] is not None))
+    return out
