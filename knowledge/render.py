@@ -25,9 +25,9 @@ class Templates:
         )
         self._labels: dict[str, str] | None = None
 
-    def render(self, name: str, **values: Any) -> str:
+    def render(self, template: str, /, **values: Any) -> str:
         """Render `name.j2`; blank lines at the ends are trimmed, inner ones kept."""
-        return self.env.get_template(f"{name}.j2").render(**values).strip()
+        return self.env.get_template(f"{template}.j2").render(**values).strip()
 
     def label(self, key: str) -> str:
         if self._labels is None:
