@@ -91,6 +91,7 @@ async def relay_latency(rounds: int = 200) -> None:
             person = 111
             try:
                 for update in (updates.callback(person, "menu:counsellor"),
+                               updates.callback(person, "privacy:agree"),
                                updates.callback(person, "ho:skip")):
                     api.push_update(update)
                     await asyncio.sleep(0.2)

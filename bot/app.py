@@ -14,6 +14,7 @@ from flows.messages import Button, Outgoing
 from flows.office_hours import OfficeHours
 from flows.outbox import undeliverable_step, write_step
 from flows.ports import Services, StaffSettings
+from flows.retention import PurgeReport, RetentionPolicy
 from flows.store import Delivery
 from flows.watch import CaseWatch
 from knowledge.directory import Directory
@@ -66,6 +67,13 @@ class Core:
         if case.status == CaseStatus.WAITING:
             buttons = ((Button(self.services.render.label("claim"), f"case:claim:{case.id}"),),)
         return Outgoing(text, buttons=buttons, priority=case.priority)
+
+    async def purge(self, *, dry_run: bool) -> PurgeReport:
+        report = await self.store.purge(self.services.clock(), self.services.retention,
+                                        dry_run=dry_run)
+        log.info("retention purge", extra={"event": "purge", "dry_run": dry_run,
+                                           "removed": report.total})
+        return report
 
     async def report_undeliverable(self, delivery: Delivery, reason: str) -> None:
         step = undeliverable_step(self.services, delivery, reason)
@@ -123,6 +131,13 @@ def load_services(config: Config) -> Services:
         triage=triage,
         directory=directory,
         staff=staff_settings(config),
+        retention=RetentionPolicy(
+            conversation_days=config.retention.conversation_days,
+            closed_case_days=config.retention.closed_case_days,
+            outcome_days=dict(config.retention.outcome_days),
+            audit_days=config.retention.audit_days,
+            delivery_days=config.retention.delivery_days,
+        ),
     )
 
 

@@ -15,6 +15,7 @@ import logging
 import os
 import signal
 import sys
+import time
 import uuid
 from collections.abc import Callable, Iterable, Sequence
 from datetime import UTC, datetime
@@ -46,6 +47,12 @@ def parser() -> argparse.ArgumentParser:
     ask = sub.add_parser("ask", help="answer messages, each as a new person")
     ask.add_argument("--json", action="store_true", help="one JSON object per message")
     ask.add_argument("texts", nargs="+", metavar="TEXT", help="messages; '-' reads stdin lines")
+    purge = sub.add_parser("purge", help="delete data past its retention time")
+    purge.add_argument("--dry-run", action="store_true", help="only say what would go")
+    audit = sub.add_parser("audit", help="the audit log")
+    audit_sub = audit.add_subparsers(dest="audit_command", required=True)
+    export = audit_sub.add_parser("export", help="print the audit log as CSV")
+    export.add_argument("--since", help="only entries on or after this date (YYYY-MM-DD)")
     kb = sub.add_parser("kb", help="knowledge base tools")
     kb_sub = kb.add_subparsers(dest="kb_command", required=True)
     kb_sub.add_parser("check", help="validate articles and templates")
@@ -69,6 +76,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             return asyncio.run(ask(config, read_texts(args.texts, sys.stdin), args.json))
         if args.command == "kb":
             return kb_check(config)
+        if args.command == "purge":
+            return asyncio.run(purge(config, args.dry_run))
+        if args.command == "audit":
+            return asyncio.run(audit_export(config, args.since, sys.stdout))
     except ConfigError as exc:
         print(f"hotline: configuration error: {exc}", file=sys.stderr)
         return 2
@@ -106,11 +117,21 @@ async def run(config: Config) -> int:
 
 
 WATCH_EVERY = 5.0  # seconds; well under the shortest alert delay (60 s for critical cases)
+PURGE_EVERY = 24 * 3600.0
 
 
 async def watch_cases(core: Core, wake: Callable[[], None], stop: asyncio.Event) -> None:
-    """Escalate unclaimed urgent cases, apologise for long waits, close silent cases."""
+    """Escalate unclaimed urgent cases, apologise for long waits, close silent cases; once a
+    day, delete what is past its retention time."""
+    last_purge = 0.0
     while not stop.is_set():
+        if time.monotonic() - last_purge >= PURGE_EVERY:
+            try:
+                await core.purge(dry_run=False)
+            except Exception:
+                logging.getLogger(__name__).exception("purge failed",
+                                                      extra={"event": "purge_failed"})
+            last_purge = time.monotonic()
         try:
             report = await core.watch.run_once()
             if report.escalated or report.apologised or report.closed:
@@ -179,6 +200,44 @@ async def ask(config: Config, texts: list[str], as_json: bool) -> int:
             print(handled_json(handled) if as_json else f"{handled.reply_text}\n", flush=True)
     finally:
         await core.close()
+    return 0
+
+
+# ---------------------------------------------------------------- purge and audit
+
+
+async def purge(config: Config, dry_run: bool) -> int:
+    core = await open_core(config)
+    try:
+        report = await core.purge(dry_run=dry_run)
+    finally:
+        await core.close()
+    verb = "would delete" if dry_run else "deleted"
+    for kind, count in report.counts.items():
+        print(f"{verb} {count} {kind}")
+    print(f"{verb} {report.total} rows in all")
+    return 0
+
+
+async def audit_export(config: Config, since: str | None, out: TextIO) -> int:
+    """Who did what to which case, when: for supervisors and data-protection reviews."""
+    import csv
+
+    start = ""
+    if since:
+        try:
+            start = datetime.fromisoformat(since).replace(tzinfo=config.hotline.tz).isoformat()
+        except ValueError:
+            print(f"hotline: --since: {since!r} is not a date like 2026-11-01", file=sys.stderr)
+            return 2
+    core = await open_core(config)
+    try:
+        rows = await core.store.audit_entries(start)
+    finally:
+        await core.close()
+    writer = csv.writer(out)
+    writer.writerow(["at", "actor", "action", "case_id", "detail"])
+    writer.writerows(rows)
     return 0
 
 

@@ -117,6 +117,15 @@ class ZaloConfig:
 
 
 @dataclass(frozen=True)
+class RetentionConfig:
+    conversation_days: int = 90
+    closed_case_days: int = 365
+    outcome_days: tuple[tuple[str, int], ...] = ()
+    audit_days: int = 1825
+    delivery_days: int = 7
+
+
+@dataclass(frozen=True)
 class LoggingConfig:
     level: str = "INFO"
 
@@ -129,6 +138,7 @@ class Config:
     hotline: HotlineConfig = field(default_factory=HotlineConfig)
     delivery: DeliveryConfig = field(default_factory=DeliveryConfig)
     zalo: ZaloConfig = field(default_factory=ZaloConfig)
+    retention: RetentionConfig = field(default_factory=RetentionConfig)
     logging: LoggingConfig = field(default_factory=LoggingConfig)
 
     @property
@@ -286,7 +296,8 @@ def load_config(path: Path | None = None, env: Mapping[str, str] | None = None) 
 
 
 def build_config(data: Mapping[str, Any], env: Mapping[str, str]) -> Config:
-    known = {"telegram", "staff", "database", "hotline", "delivery", "logging", "zalo"}
+    known = {"telegram", "staff", "database", "hotline", "delivery", "logging", "zalo",
+             "retention"}
     for section in data:
         if section not in known:
             raise ConfigError(f"{section}: unknown section (known: {', '.join(sorted(known))})")
@@ -297,6 +308,7 @@ def build_config(data: Mapping[str, Any], env: Mapping[str, str]) -> Config:
         hotline=_hotline(_Section("hotline", data.get("hotline"), env)),
         delivery=_delivery(_Section("delivery", data.get("delivery"), env)),
         zalo=_zalo(_Section("zalo", data.get("zalo"), env)),
+        retention=_retention(_Section("retention", data.get("retention"), env)),
         logging=LoggingConfig(
             level=_Section("logging", data.get("logging"), env).get(
                 "level", "INFO", _choice("debug", "info", "warning", "error")
@@ -431,4 +443,25 @@ def _zalo(s: _Section) -> ZaloConfig:
                 raise ConfigError(f"zalo.{key}: required when zalo.enabled is true")
     if not 1 <= cfg.port <= 65535:
         raise ConfigError(f"zalo.port: {cfg.port} is not a port number")
+    return cfg
+
+
+def _days_by_outcome(value: Any, where: str) -> tuple[tuple[str, int], ...]:
+    if not isinstance(value, dict):
+        raise ConfigError(f"{where}: must map outcomes to days, e.g. {{chuyển tuyến: 730}}")
+    return tuple((str(k), _int(v, f"{where}.{k}")) for k, v in value.items())
+
+
+def _retention(s: _Section) -> RetentionConfig:
+    d = RetentionConfig()
+    cfg = RetentionConfig(
+        conversation_days=s.get("conversation_days", d.conversation_days, _int),
+        closed_case_days=s.get("closed_case_days", d.closed_case_days, _int),
+        outcome_days=s.get("outcome_days", d.outcome_days, _days_by_outcome),
+        audit_days=s.get("audit_days", d.audit_days, _int),
+        delivery_days=s.get("delivery_days", d.delivery_days, _int),
+    )
+    for key in ("conversation_days", "closed_case_days", "audit_days", "delivery_days"):
+        if getattr(cfg, key) < 1:
+            raise ConfigError(f"retention.{key}: must be at least 1 day")
     return cfg

@@ -74,4 +74,7 @@ class StaffPost:
     buttons: tuple[tuple[tuple[str, str], ...], ...] = ()  # (label, data) rows
     priority: Priority = Priority.NORMAL
     copy_from: str = ""  # a person's media message to copy into the topic
-    edit: str = ""  # "card": replace the case card; "close": close the topic after posting
+    # "card": replace the case card; "close": close the topic after posting;
+    # "delete_topic": post in General, then delete the topic `thread` (erasure).
+    edit: str = ""
+    thread: str = ""

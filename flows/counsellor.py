@@ -199,7 +199,7 @@ async def close(turn: StaffTurn, case: Case | None) -> Step:
         staff=[StaffPost(turn.text("staff_closed", case=case, outcome=outcome,
                                    name=turn.actor_name), case_id=case.id, edit="close"),
                handoff_card(turn, case, "closed")],
-        notices=[Notice(case.channel, case.external_id, message)],
+        notices=[Notice(case.channel, case.external_id, message)] if message else [],
         case_id=case.id,
         person_flow=PersonFlow(case.person_id, FlowName.MENU, data),
     )
@@ -230,17 +230,24 @@ async def transfer(turn: StaffTurn, case: Case | None) -> Step:
 # ---------------------------------------------------------------- General topic commands
 
 
+async def _viewed(turn: StaffTurn, what: str) -> None:
+    await turn.tx.audit(f"tg:{turn.incoming.actor_id}", f"viewed_{what}", turn.now)
+
+
 async def show_queue(turn: StaffTurn, case: Case | None) -> Step:
+    await _viewed(turn, "queue")
     waiting = await turn.tx.cases_waiting()
     return _say(turn, case, queue_text(turn, waiting))
 
 
 async def my_cases(turn: StaffTurn, case: Case | None) -> Step:
+    await _viewed(turn, "my_cases")
     mine = await turn.tx.active_cases_of(turn.incoming.actor_id)
     return _say(turn, case, turn.text("staff_my_cases", cases=mine))
 
 
 async def show_stats(turn: StaffTurn, case: Case | None) -> Step:
+    await _viewed(turn, "stats")
     return _say(turn, case, await stats_text(turn))
 
 

@@ -11,8 +11,9 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from dataclasses import replace
 
-from flows import emergency, handoff, menu, policy
+from flows import emergency, handoff, menu, policy, privacy
 from flows.messages import Handled, Incoming, IncomingKind, Outgoing
 from flows.ordering import KeyedLocks
 from flows.outbox import write_step
@@ -21,6 +22,17 @@ from flows.store import Store
 from flows.turn import FlowName, Step, Turn
 
 FlowHandler = Callable[[Turn], Awaitable[Step]]
+
+
+async def consented(turn: Turn) -> Step:
+    """Consent given: go on with what the person asked for when it was needed."""
+    thanks = await privacy.agree(turn)
+    if turn.data.get("after_consent") != "handoff":
+        return thanks
+    person = replace(turn.person, consent_at=turn.now)
+    step = await handoff.request(replace(turn, person=person))
+    step.replies = [Outgoing(turn.text("consent_thanks"))] + step.replies
+    return step
 
 
 async def at_menu(turn: Turn) -> Step:
@@ -47,11 +59,15 @@ COMMANDS: dict[str, FlowHandler] = {
     "sos": emergency.start,
     "tuvanvien": handoff.request,
     "ketthuc": handoff.end,
+    "baomat": privacy.notice,
+    "dulieu": privacy.my_data,
+    "xoa": privacy.erase_ask,
 }
 
 # While a case is open the bot does not answer in the counsellor's place: these still work,
 # anything that would start another flow shows the case's status instead.
-IN_CASE_COMMANDS = {"help", "trogiup", "khancap", "sos", "tuvanvien", "ketthuc"}
+IN_CASE_COMMANDS = {"help", "trogiup", "khancap", "sos", "tuvanvien", "ketthuc", "baomat",
+                    "dulieu", "xoa"}
 IN_CASE_BUTTONS = (menu.MENU_EMERGENCY, handoff.LEAVE, handoff.STAY)
 
 BUTTONS: dict[str, FlowHandler] = {
@@ -64,6 +80,11 @@ BUTTONS: dict[str, FlowHandler] = {
     handoff.LEAVE: handoff.leave,
     handoff.STAY: handoff.stay,
     handoff.RATE: handoff.rate,
+    privacy.AGREE: consented,
+    privacy.SHOW: privacy.show_messages,
+    privacy.ERASE: privacy.erase_ask,
+    privacy.ERASE_YES: privacy.erase,
+    privacy.ERASE_NO: privacy.erase,
     policy.ARTICLE: policy.show_article,
     policy.FEEDBACK: policy.feedback,
 }
@@ -126,6 +147,8 @@ class Dispatcher:
                 await tx.set_flow(person.id, flow, data)
             await write_step(tx, step, incoming.channel, incoming.user_id, person.id, now)
             await tx.mark_processed(incoming.channel, incoming.event_id, now)
+        if step.compact:
+            await self.store.checkpoint()
         return Handled(
             route=step.route,
             replies=tuple(step.replies),

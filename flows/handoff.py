@@ -12,6 +12,7 @@ from flows.cases import Case, CaseStatus, StaffPost
 from flows.menu import main_menu
 from flows.messages import Button, IncomingKind, Outgoing, Priority
 from flows.ports import Services
+from flows.privacy import ask_consent
 from flows.turn import FlowName, Step, Turn
 
 PREFIX = "ho:"
@@ -57,6 +58,8 @@ async def queue_status(turn: Turn, case: Case) -> Outgoing:
 async def request(turn: Turn) -> Step:
     """The menu button, /tuvanvien, or the offer after an unanswered question."""
     case = await turn.tx.open_case_of(turn.person.id)
+    if case is None and turn.person.consent_at is None:
+        return await ask_consent(turn, "handoff")
     if case is not None:
         if case.status == CaseStatus.ACTIVE:
             return Step(route="handoff", replies=[Outgoing(turn.text("already_talking"))],
@@ -180,20 +183,22 @@ async def end(turn: Turn) -> Step:
                         detail="ended by the person")
     staff = [StaffPost(turn.text("staff_person_ended", case=case), case_id=case.id,
                        priority=case.priority), card_update(turn, case, "closed")]
+    # The person asked to end it, so a reply is welcome even without the rating request.
     message, data = closing_message(turn.services, case)
-    return Step(route="handoff", flow=FlowName.MENU, data=data, replies=[message], staff=staff,
+    reply = message or Outgoing(turn.text("case_closed_person"))
+    return Step(route="handoff", flow=FlowName.MENU, data=data, replies=[reply], staff=staff,
                 case_id=case.id)
 
 
-def closing_message(services: Services, case: Case) -> tuple[Outgoing, dict[str, Any]]:
-    """Thanks and, unless switched off, the rating request: the one message sent after a
-    case closes (people living with their abuser may not want more). Also the person's
-    flow data that makes the rating buttons work."""
-    thanks = services.render.render("case_closed_person")
+def closing_message(services: Services, case: Case) -> tuple[Outgoing | None, dict[str, Any]]:
+    """The rating request (with thanks): the one message sent unasked after a case closes,
+    because people living with their abuser may not want more. None when switched off.
+    Also the person's flow data that makes the rating buttons work."""
     if not services.staff.rating_request:
-        return Outgoing(thanks), {}
+        return None, {}
     stars = tuple(Button(f"{n}⭐", f"{RATE}{n}") for n in range(1, 6))
-    text = thanks + "\n\n" + services.render.render("rating_ask")
+    text = (services.render.render("case_closed_person") + "\n\n"
+            + services.render.render("rating_ask"))
     return Outgoing(text, buttons=(stars,)), {"rating_case": case.id}
 
 

@@ -14,8 +14,10 @@ from flows.turn import Notice, Step
 STAFF_CHANNEL = "staff"
 
 
-def staff_recipient(case_id: int | None) -> str:
-    """The staff outbox's address: a case's topic, or the group's General topic."""
+def staff_recipient(case_id: int | None, thread: str = "") -> str:
+    """The staff outbox's address: a case's topic, a bare topic, or General."""
+    if thread:
+        return f"thread:{thread}"
     return f"case:{case_id}" if case_id is not None else "general"
 
 
@@ -27,12 +29,12 @@ async def write_step(
     for reply in step.replies:
         await tx.enqueue(channel, recipient, reply, now, person_id=person_id,
                          case_id=step.case_id)
-        if person_id is not None:
+        if person_id is not None and step.keep_history:
             await tx.add_message(person_id, "out", "text", reply.text, now, case_id=step.case_id)
     for post in step.staff:
         buttons = tuple(tuple(Button(label, data) for label, data in row) for row in post.buttons)
         await tx.enqueue(
-            STAFF_CHANNEL, staff_recipient(post.case_id),
+            STAFF_CHANNEL, staff_recipient(post.case_id, post.thread),
             Outgoing(post.message, buttons=buttons, priority=post.priority,
                      copy_from=post.copy_from, edit=post.edit),
             now, case_id=post.case_id,

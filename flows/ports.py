@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 from typing import Any, Protocol
 
 from flows.office_hours import OfficeHours
+from flows.retention import RetentionPolicy
 
 
 class Renderer(Protocol):
@@ -140,3 +141,4 @@ class Services:
     triage: Assessor | None = None
     directory: Directory | None = None
     staff: StaffSettings = field(default_factory=StaffSettings)
+    retention: RetentionPolicy = field(default_factory=RetentionPolicy)

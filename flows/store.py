@@ -16,6 +16,7 @@ from typing import Any, Protocol
 
 from flows.cases import Case, CaseStatus
 from flows.messages import Outgoing, Priority
+from flows.retention import PurgeReport, RetentionPolicy
 
 
 @dataclass(frozen=True)
@@ -52,6 +53,29 @@ class Delivery:
     person_id: int | None
     case_id: int | None
     created_at: datetime
+
+
+@dataclass(frozen=True)
+class DataSummary:
+    """What the hotline holds about one person (shown by /dulieu)."""
+
+    first_seen: datetime | None
+    last_seen: datetime | None
+    consent_at: datetime | None
+    messages_in: int
+    messages_out: int
+    cases: int
+    open_cases: int
+
+
+@dataclass(frozen=True)
+class Erasure:
+    """What an erasure removed, and the cases it had to keep."""
+
+    messages: int
+    cases: int
+    kept_cases: tuple[int, ...]
+    erased_threads: tuple[tuple[int, str], ...]  # (case id, staff topic) of erased cases
 
 
 @dataclass(frozen=True)
@@ -107,6 +131,15 @@ class Transaction(Protocol):
     async def add_feedback(
         self, person_id: int, article_id: str, helpful: bool, question: str, at: datetime
     ) -> None: ...
+
+    # Privacy
+    async def set_consent(self, person_id: int, at: datetime | None) -> None: ...
+
+    async def data_summary(self, person_id: int) -> DataSummary: ...
+
+    async def own_messages(self, person_id: int, limit: int = 50) -> list[StoredMessage]: ...
+
+    async def erase_person(self, person_id: int, keep_cases: Sequence[int]) -> Erasure: ...
 
     # Cases
     async def open_case_of(self, person_id: int) -> Case | None: ...
@@ -194,6 +227,11 @@ class Store(Protocol):
     async def messages_of(self, person_id: int, limit: int = 200) -> list[StoredMessage]: ...
 
     async def get_case(self, case_id: int) -> Case | None: ...
+
+    async def checkpoint(self) -> None: ...
+
+    async def purge(self, now: datetime, policy: RetentionPolicy, *, dry_run: bool) -> PurgeReport:
+        ...
 
     async def set_case_thread(self, case_id: int, thread_id: str) -> None: ...
 

@@ -77,3 +77,5 @@ class Step:
     signals: tuple[str, ...] = ()
     case_id: int | None = None
     person_flow: PersonFlow | None = None
+    keep_history: bool = True  # False: the replies are not added to the conversation history
+    compact: bool = False  # True: data was erased; squeeze it out of the database files

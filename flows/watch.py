@@ -103,9 +103,9 @@ class CaseWatch:
     async def close_silent(self, tx: Transaction, case: Case, now: datetime) -> Step:
         await tx.set_case_status(case.id, CaseStatus.CLOSED, now, outcome="không liên lạc được")
         await tx.audit("bot", "case_closed", now, case_id=case.id, detail="silent")
+        # Nothing is sent to the person: after a case closes we write only when asked.
         return Step(
             route="close", case_id=case.id,
-            replies=[Outgoing(self.render("silent_closed_person"))],
             staff=[StaffPost(self.render("staff_silent_closed", case=case), case_id=case.id,
                              edit="close")],
             person_flow=PersonFlow(case.person_id, FlowName.MENU, {}),

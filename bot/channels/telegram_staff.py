@@ -48,6 +48,13 @@ class StaffSender:
         if recipient == "general":
             with delivery_errors():
                 return await send_outgoing(bot, self.chat_id, message)
+        if recipient.startswith("thread:"):
+            # An erased case: say so in General and delete its topic with the conversation.
+            with delivery_errors():
+                ref = await send_outgoing(bot, self.chat_id, message)
+            if message.edit == "delete_topic":
+                await self.delete_topic(int(recipient.removeprefix("thread:")))
+            return ref
         case_id = int(recipient.removeprefix("case:"))
         case = await self.store.get_case(case_id)
         if case is None:
@@ -95,6 +102,13 @@ class StaffSender:
             if "not modified" not in exc.message.lower():
                 raise
         return case.card_ref
+
+    async def delete_topic(self, thread_id: int) -> None:
+        try:
+            await self.application.bot.delete_forum_topic(self.chat_id, thread_id)
+        except BadRequest as exc:  # already gone
+            log.info("topic not deleted", extra={"event": "topic_delete_failed",
+                                                 "error": exc.message})
 
     async def close_topic(self, thread_id: int) -> None:
         try:

@@ -11,7 +11,7 @@ import json
 import logging
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -20,7 +20,8 @@ import aiosqlite
 
 from flows.cases import TRANSITIONS, Case, CaseStatus
 from flows.messages import Outgoing, Priority, outgoing_from_dict, outgoing_to_dict
-from flows.store import Delivery, InboundEvent, Person, StoredMessage
+from flows.retention import PurgeReport, RetentionPolicy
+from flows.store import DataSummary, Delivery, Erasure, InboundEvent, Person, StoredMessage
 
 log = logging.getLogger(__name__)
 
@@ -118,12 +119,13 @@ class SqliteTransaction:
         return row is not None and row[0] is not None
 
     async def mark_processed(self, channel: str, event_id: str, at: datetime) -> None:
-        # Events that never went through the inbox (console, tests) are recorded here, so a
-        # replay of the same id is still recognised.
+        # The raw payload (text, names) is dropped once handled: only the id is needed to
+        # recognise a redelivery. Events that never went through the inbox (console, tests)
+        # are recorded here too, so a replay of the same id is still recognised.
         await self.db.execute(
             "INSERT INTO inbox (channel, event_id, payload, received_at, processed_at)"
             " VALUES (?, ?, '', ?, ?) ON CONFLICT (channel, event_id)"
-            " DO UPDATE SET processed_at = excluded.processed_at",
+            " DO UPDATE SET processed_at = excluded.processed_at, payload = ''",
             (channel, event_id, ts(at), ts(at)),
         )
 
@@ -203,6 +205,79 @@ class SqliteTransaction:
             (person_id, article_id, int(helpful), question, ts(at)),
         )
 
+
+    # ---------------------------------------------------------------- privacy
+
+    async def set_consent(self, person_id: int, at: datetime | None) -> None:
+        await self.db.execute(
+            "UPDATE people SET consent_at = ? WHERE id = ?", (ts(at) if at else None, person_id)
+        )
+
+    async def data_summary(self, person_id: int) -> DataSummary:
+        async with self.db.execute(
+            "SELECT p.created_at, p.last_seen_at, p.consent_at,"
+            " (SELECT count(*) FROM messages WHERE person_id = p.id AND direction = 'in'),"
+            " (SELECT count(*) FROM messages WHERE person_id = p.id AND direction != 'in'"
+            "  AND direction != 'note'),"
+            " (SELECT count(*) FROM cases WHERE person_id = p.id),"
+            " (SELECT count(*) FROM cases WHERE person_id = p.id"
+            "  AND status IN ('waiting', 'active'))"
+            " FROM people p WHERE p.id = ?",
+            (person_id,),
+        ) as cur:
+            row = await cur.fetchone()
+        assert row is not None
+        return DataSummary(parse_ts(row[0]), parse_ts(row[1]), parse_ts(row[2]),
+                           row[3], row[4], row[5], row[6])
+
+    async def own_messages(self, person_id: int, limit: int = 50) -> list[StoredMessage]:
+        async with self.db.execute(
+            "SELECT * FROM (SELECT * FROM messages WHERE person_id = ? AND direction = 'in'"
+            " AND text != '' ORDER BY id DESC LIMIT ?) ORDER BY id",
+            (person_id, limit),
+        ) as cur:
+            rows = await cur.fetchall()
+        return [
+            StoredMessage(r["id"], r["person_id"], r["direction"], r["kind"], r["text"],
+                          parse_ts(r["created_at"]) or datetime.now(UTC), r["case_id"])
+            for r in rows
+        ]
+
+    async def erase_person(self, person_id: int, keep_cases: Sequence[int]) -> Erasure:
+        """Delete what the hotline holds about a person except the cases it must keep.
+
+        The people row stays as an empty shell (channel and id only) because the bot must
+        still be able to answer this chat; everything said and every case goes.
+        """
+        keep = list(keep_cases)
+        marks = ",".join("?" for _ in keep) or "NULL"
+        async with self.db.execute(
+            f"SELECT id, thread_id FROM cases WHERE person_id = ? AND id NOT IN ({marks})",
+            (person_id, *keep),
+        ) as cur:
+            erased = [(r[0], r[1]) for r in await cur.fetchall()]
+        cur = await self.db.execute(
+            f"DELETE FROM messages WHERE person_id = ? AND (case_id IS NULL"
+            f" OR case_id NOT IN ({marks}))",
+            (person_id, *keep),
+        )
+        messages = cur.rowcount
+        await self.db.execute(
+            f"DELETE FROM cases WHERE person_id = ? AND id NOT IN ({marks})", (person_id, *keep)
+        )
+        await self.db.execute("DELETE FROM answer_feedback WHERE person_id = ?", (person_id,))
+        await self.db.execute(
+            "DELETE FROM outbox WHERE person_id = ? AND (sent_at IS NOT NULL"
+            " OR failed_at IS NOT NULL)",
+            (person_id,),
+        )
+        await self.db.execute(
+            "UPDATE people SET first_name = '', flow = 'menu', flow_data = '{}',"
+            " consent_at = NULL WHERE id = ?",
+            (person_id,),
+        )
+        return Erasure(messages, len(erased), tuple(keep),
+                       tuple((cid, thread) for cid, thread in erased if thread))
 
     # ---------------------------------------------------------------- cases
 
@@ -541,6 +616,75 @@ class SqliteStore:
         )
         return _person(rows[0]) if rows else None
 
+    async def audit_entries(self, since: str = "") -> list[tuple[str, str, str, Any, str]]:
+        rows = await self._fetchall(
+            "SELECT at, actor, action, case_id, detail FROM audit_log WHERE at >= ? ORDER BY id",
+            (ts(datetime.fromisoformat(since)) if since else "",),
+        )
+        return [(r[0], r[1], r[2], r[3], r[4]) for r in rows]
+
+    async def checkpoint(self) -> None:
+        """Fold the write-ahead log into the database file and empty it, so that erased
+        rows are not left behind in the -wal file (secure_delete zeroes them in the file)."""
+        async with self._lock:
+            await self.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+
+    async def purge(self, now: datetime, policy: RetentionPolicy, *, dry_run: bool) -> PurgeReport:
+        """Delete what is past its retention time (or, dry, count it). Erased means gone:
+        rows are deleted, secure_delete zeroes them, and the files are compacted after."""
+
+        def before(days: int) -> str:
+            return ts(now - timedelta(days=days))
+
+        case_rules = [(o, before(d)) for o, d in policy.outcome_days.items()]
+        default_cut = before(policy.closed_case_days)
+        # Closed cases: per-outcome cut-offs first, the default for every other outcome.
+        case_where = " OR ".join(
+            ["(outcome = ? AND closed_at < ?)" for _ in case_rules]
+            + ["((outcome IS NULL OR outcome NOT IN (" + (",".join("?" for _ in case_rules)
+               or "NULL") + ")) AND closed_at < ?)"]
+        )
+        case_params: list[Any] = [x for rule in case_rules for x in rule]
+        case_params += [o for o, _ in case_rules] + [default_cut]
+        conv = before(policy.conversation_days)
+        kinds: list[tuple[str, str, Sequence[Any]]] = [
+            ("case messages", "messages WHERE case_id IN (SELECT id FROM cases WHERE"
+             f" status IN ('closed', 'cancelled') AND ({case_where}))", case_params),
+            ("closed cases", f"cases WHERE status IN ('closed', 'cancelled') AND ({case_where})",
+             case_params),
+            ("conversations without a case", "messages WHERE case_id IS NULL AND created_at < ?",
+             [conv]),
+            ("answer feedback", "answer_feedback WHERE created_at < ?", [conv]),
+            ("idle people", "people WHERE last_seen_at < ? AND NOT EXISTS (SELECT 1 FROM"
+             " messages m WHERE m.person_id = people.id) AND NOT EXISTS (SELECT 1 FROM cases c"
+             " WHERE c.person_id = people.id)", [conv]),
+            ("audit log", "audit_log WHERE at < ?", [before(policy.audit_days)]),
+            ("delivered replies", "outbox WHERE (sent_at IS NOT NULL OR failed_at IS NOT NULL)"
+             " AND created_at < ?", [before(policy.delivery_days)]),
+            ("handled events", "inbox WHERE processed_at IS NOT NULL AND received_at < ?",
+             [before(policy.delivery_days)]),
+        ]
+        counts: dict[str, int] = {}
+        async with self._lock:
+            await self.db.execute("BEGIN IMMEDIATE")
+            try:
+                for name, target, params in kinds:
+                    async with self.db.execute(
+                        f"SELECT count(*) FROM {target}", params
+                    ) as cur:
+                        row = await cur.fetchone()
+                    counts[name] = int(row[0]) if row else 0
+                    if not dry_run and counts[name]:
+                        await self.db.execute(f"DELETE FROM {target}", params)
+            except BaseException:
+                await self.db.execute("ROLLBACK")
+                raise
+            await self.db.execute("ROLLBACK" if dry_run else "COMMIT")
+            if not dry_run and any(counts.values()):
+                await self.db.execute("VACUUM")
+                await self.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        return PurgeReport(counts, dry_run)
+
     async def get_case(self, case_id: int) -> Case | None:
         rows = await self._fetchall(f"{CASE_SELECT} WHERE c.id = ?", (case_id,))
         return _case(rows[0]) if rows else None
@@ -582,6 +726,17 @@ class SqliteStore:
 
 
 def _statements(sql: str) -> list[str]:
-    """Split a migration into statements (our migrations hold no ';' inside literals)."""
+    """Split a migration into statements (our migrations hold no ';' inside literals; a
+    trigger's body ends with 'END;')."""
     lines = [ln for ln in sql.splitlines() if not ln.strip().startswith("--")]
-    return [s.strip() for s in "\n".join(lines).split(";") if s.strip()]
+    statements: list[str] = []
+    current: list[str] = []
+    for line in lines:
+        current.append(line)
+        text = "\n".join(current).strip()
+        in_trigger = text.upper().startswith("CREATE TRIGGER")
+        if text.endswith(";") and (not in_trigger or text.upper().endswith("END;")):
+            statements.append(text.rstrip(";").strip())
+            current = []
+    rest = "\n".join(current).strip()
+    return statements + ([rest] if rest else [])

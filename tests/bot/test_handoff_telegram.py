@@ -109,7 +109,8 @@ async def step(api: BotApiStandIn, update: dict[str, Any], expect: Callable[[Cal
 async def open_case(api: BotApiStandIn) -> int:
     """The citizen asks for a counsellor; returns the case topic's thread id."""
     await step(api, updates.command(PERSON, "/start"), sent(PERSON, "Xin chào"))
-    await step(api, updates.callback(PERSON, "menu:counsellor"), sent(PERSON, "vấn đề gì"))
+    await step(api, updates.callback(PERSON, "menu:counsellor"), sent(PERSON, "đồng ý không"))
+    await step(api, updates.callback(PERSON, "privacy:agree"), sent(PERSON, "vấn đề gì"))
     await step(api, updates.callback(PERSON, "ho:topic:tre_em"), sent(PERSON, "một câu ngắn"))
     since = api.mark()
     api.push_update(updates.text(PERSON, "con tôi bị bạn bắt nạt ở trường"))

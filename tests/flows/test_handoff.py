@@ -16,6 +16,7 @@ from tests.factories_staff import staff
 async def open_case(core: Core, user: str = "111", description: str = "con tôi bị bắt nạt") -> int:
     d = core.dispatcher
     await d.handle(make_incoming(button="menu:counsellor", user=user))
+    await d.handle(make_incoming(button="privacy:agree", user=user))
     await d.handle(make_incoming(button="ho:topic:tre_em", user=user))
     await d.handle(make_incoming(description, user=user))
     person = await core.store.find_person("telegram", user)
@@ -37,7 +38,12 @@ async def to_staff(core: Core) -> list[str]:
 
 async def test_intake_puts_the_person_in_the_queue_with_their_place(desk_core: Core) -> None:
     d = desk_core.dispatcher
-    topics = await d.handle(make_incoming(button="menu:counsellor"))
+    asked = await d.handle(make_incoming(button="menu:counsellor"))
+    assert "Bạn có đồng ý không?" in asked.reply_text  # nobody reads before consent
+    assert [b.data for r in asked.replies for b in r.button_list()] == ["privacy:agree"]
+    topics = await d.handle(make_incoming(button="privacy:agree"))
+    person = await desk_core.store.find_person("telegram", "111")
+    assert person is not None and person.consent_at is not None  # recorded with its time
     labels = [b.label for r in topics.replies for b in r.button_list()]
     assert any("Trẻ em" in label for label in labels) and any("Tâm lý" in label for label in labels)
     await d.handle(make_incoming(button="ho:topic:tre_em"))
@@ -55,6 +61,7 @@ async def test_second_person_is_told_they_are_second(desk_core: Core) -> None:
     await open_case(desk_core, "111")
     d = desk_core.dispatcher
     await d.handle(make_incoming(button="menu:counsellor", user="222"))
+    await d.handle(make_incoming(button="privacy:agree", user="222"))
     await d.handle(make_incoming(button="ho:skip", user="222"))
     assert any("vị trí số 2" in t for t in await to_person(desk_core, "222"))
 
@@ -213,7 +220,8 @@ async def test_long_waits_get_an_apology_and_silent_cases_close(
     await desk_core.desk.handle(staff(5001, button=f"case:claim:{case_id}"))
     clock.advance(86401)
     assert (await desk_core.watch.run_once()).closed == (case_id,)
-    assert "lâu không có tin nhắn" in (await to_person(desk_core))[-1]
+    assert not any("lâu không" in t for t in await to_person(desk_core))  # nothing unasked
+    assert any("tự đóng" in t for t in await to_staff(desk_core))
 
 
 async def test_out_of_hours_the_person_is_told_when_counsellors_are_back(
