@@ -249,13 +249,22 @@ class SqliteTransaction:
         The people row stays as an empty shell (channel and id only) because the bot must
         still be able to answer this chat; everything said and every case goes.
         """
-        keep = list(keep_cases)
-        marks = ",".join("?" for _ in keep) or "NULL"
+        # -1 stands for "none": `id NOT IN (NULL)` would match no row at all.
+        keep = list(keep_cases) or [-1]
+        marks = ",".join("?" for _ in keep)
         async with self.db.execute(
             f"SELECT id, thread_id FROM cases WHERE person_id = ? AND id NOT IN ({marks})",
             (person_id, *keep),
         ) as cur:
             erased = [(r[0], r[1]) for r in await cur.fetchall()]
+        erased_ids = [cid for cid, _ in erased]
+        if erased_ids:
+            # Staff posts and relays of those cases hold the person's words too. Before the
+            # cases go: deleting a case would only unlink them (ON DELETE SET NULL).
+            await self.db.execute(
+                f"DELETE FROM outbox WHERE case_id IN ({','.join('?' for _ in erased_ids)})",
+                erased_ids,
+            )
         cur = await self.db.execute(
             f"DELETE FROM messages WHERE person_id = ? AND (case_id IS NULL"
             f" OR case_id NOT IN ({marks}))",
@@ -266,17 +275,18 @@ class SqliteTransaction:
             f"DELETE FROM cases WHERE person_id = ? AND id NOT IN ({marks})", (person_id, *keep)
         )
         await self.db.execute("DELETE FROM answer_feedback WHERE person_id = ?", (person_id,))
+        # Replies too, sent or not (a greeting holds the name), except a kept case's.
         await self.db.execute(
-            "DELETE FROM outbox WHERE person_id = ? AND (sent_at IS NOT NULL"
-            " OR failed_at IS NOT NULL)",
-            (person_id,),
+            f"DELETE FROM outbox WHERE person_id = ? AND (case_id IS NULL"
+            f" OR case_id NOT IN ({marks}))",
+            (person_id, *keep),
         )
         await self.db.execute(
             "UPDATE people SET first_name = '', flow = 'menu', flow_data = '{}',"
             " consent_at = NULL WHERE id = ?",
             (person_id,),
         )
-        return Erasure(messages, len(erased), tuple(keep),
+        return Erasure(messages, len(erased), tuple(k for k in keep if k != -1),
                        tuple((cid, thread) for cid, thread in erased if thread))
 
     # ---------------------------------------------------------------- cases
