@@ -46,6 +46,13 @@ def migrations() -> list[tuple[int, str, str]]:
     return sorted(found)
 
 
+async def rows_of(
+    db: aiosqlite.Connection, sql: str, params: Sequence[Any] = ()
+) -> list[aiosqlite.Row]:
+    """Execute and fetch in one trip to the database thread (a cursor costs three)."""
+    return list(await db.execute_fetchall(sql, params))
+
+
 def _person(row: aiosqlite.Row) -> Person:
     return Person(
         id=row["id"],
@@ -98,24 +105,24 @@ class SqliteTransaction:
 
     async def person(self, channel: str, external_id: str, first_name: str = "") -> Person:
         now = ts(datetime.now(UTC))
-        async with self.db.execute(
+        rows = await rows_of(self.db,
             "INSERT INTO people (channel, external_id, first_name, created_at, last_seen_at)"
             " VALUES (?, ?, ?, ?, ?) ON CONFLICT (channel, external_id) DO UPDATE SET"
             " last_seen_at = excluded.last_seen_at,"
             " first_name = CASE WHEN excluded.first_name != '' THEN excluded.first_name"
             " ELSE people.first_name END RETURNING *",
             (channel, external_id, first_name, now, now),
-        ) as cur:
-            row = await cur.fetchone()
+        )
+        row = rows[0] if rows else None
         assert row is not None
         return _person(row)
 
     async def is_processed(self, channel: str, event_id: str) -> bool:
-        async with self.db.execute(
+        rows = await rows_of(self.db,
             "SELECT processed_at FROM inbox WHERE channel = ? AND event_id = ?",
             (channel, event_id),
-        ) as cur:
-            row = await cur.fetchone()
+        )
+        row = rows[0] if rows else None
         return row is not None and row[0] is not None
 
     async def mark_processed(self, channel: str, event_id: str, at: datetime) -> None:
@@ -214,7 +221,7 @@ class SqliteTransaction:
         )
 
     async def data_summary(self, person_id: int) -> DataSummary:
-        async with self.db.execute(
+        rows = await rows_of(self.db,
             "SELECT p.created_at, p.last_seen_at, p.consent_at,"
             " (SELECT count(*) FROM messages WHERE person_id = p.id AND direction = 'in'),"
             " (SELECT count(*) FROM messages WHERE person_id = p.id AND direction != 'in'"
@@ -224,19 +231,18 @@ class SqliteTransaction:
             "  AND status IN ('waiting', 'active'))"
             " FROM people p WHERE p.id = ?",
             (person_id,),
-        ) as cur:
-            row = await cur.fetchone()
+        )
+        row = rows[0] if rows else None
         assert row is not None
         return DataSummary(parse_ts(row[0]), parse_ts(row[1]), parse_ts(row[2]),
                            row[3], row[4], row[5], row[6])
 
     async def own_messages(self, person_id: int, limit: int = 50) -> list[StoredMessage]:
-        async with self.db.execute(
+        rows = await rows_of(self.db,
             "SELECT * FROM (SELECT * FROM messages WHERE person_id = ? AND direction = 'in'"
             " AND text != '' ORDER BY id DESC LIMIT ?) ORDER BY id",
             (person_id, limit),
-        ) as cur:
-            rows = await cur.fetchall()
+        )
         return [
             StoredMessage(r["id"], r["person_id"], r["direction"], r["kind"], r["text"],
                           parse_ts(r["created_at"]) or datetime.now(UTC), r["case_id"])
@@ -252,11 +258,11 @@ class SqliteTransaction:
         # -1 stands for "none": `id NOT IN (NULL)` would match no row at all.
         keep = list(keep_cases) or [-1]
         marks = ",".join("?" for _ in keep)
-        async with self.db.execute(
+        rows = await rows_of(self.db,
             f"SELECT id, thread_id FROM cases WHERE person_id = ? AND id NOT IN ({marks})",
             (person_id, *keep),
-        ) as cur:
-            erased = [(r[0], r[1]) for r in await cur.fetchall()]
+        )
+        erased = [(r[0], r[1]) for r in rows]
         erased_ids = [cid for cid, _ in erased]
         if erased_ids:
             # Staff posts and relays of those cases hold the person's words too. Before the
@@ -292,8 +298,8 @@ class SqliteTransaction:
     # ---------------------------------------------------------------- cases
 
     async def _one_case(self, where: str, params: Sequence[Any]) -> Case | None:
-        async with self.db.execute(f"{CASE_SELECT} WHERE {where}", params) as cur:
-            row = await cur.fetchone()
+        rows = await rows_of(self.db, f"{CASE_SELECT} WHERE {where}", params)
+        row = rows[0] if rows else None
         return _case(row) if row else None
 
     async def open_case_of(self, person_id: int) -> Case | None:
@@ -384,8 +390,8 @@ class SqliteTransaction:
         return cur.rowcount == 1
 
     async def _cases(self, where: str, params: Sequence[Any] = ()) -> list[Case]:
-        async with self.db.execute(f"{CASE_SELECT} WHERE {where}", params) as cur:
-            return [_case(r) for r in await cur.fetchall()]
+        rows = await rows_of(self.db, f"{CASE_SELECT} WHERE {where}", params)
+        return [_case(r) for r in rows]
 
     async def cases_waiting(self) -> list[Case]:
         return await self._cases("c.status = 'waiting' ORDER BY c.priority_rank, c.created_at")
@@ -408,23 +414,22 @@ class SqliteTransaction:
 
     async def queue_position(self, case_id: int) -> int:
         """1 for the case that will be taken next."""
-        async with self.db.execute(
+        rows = await rows_of(self.db,
             "SELECT count(*) FROM cases o, cases c WHERE c.id = ? AND o.status = 'waiting'"
             " AND (o.priority_rank < c.priority_rank OR (o.priority_rank = c.priority_rank"
             " AND o.created_at <= c.created_at))",
             (case_id,),
-        ) as cur:
-            row = await cur.fetchone()
+        )
+        row = rows[0] if rows else None
         return int(row[0]) if row else 0
 
     async def recent_waits(self, limit: int = 20) -> list[float]:
         """Seconds from opening to being claimed, for the latest claimed cases."""
-        async with self.db.execute(
+        rows = await rows_of(self.db,
             "SELECT created_at, claimed_at FROM cases WHERE claimed_at IS NOT NULL"
             " ORDER BY claimed_at DESC LIMIT ?",
             (limit,),
-        ) as cur:
-            rows = await cur.fetchall()
+        )
         return [
             ((parse_ts(r[1]) or datetime.now(UTC)) - (parse_ts(r[0]) or datetime.now(UTC)))
             .total_seconds()
@@ -443,10 +448,10 @@ class SqliteTransaction:
         )
 
     async def last_activity(self, case_id: int) -> datetime | None:
-        async with self.db.execute(
+        rows = await rows_of(self.db,
             "SELECT max(created_at) FROM messages WHERE case_id = ?", (case_id,)
-        ) as cur:
-            row = await cur.fetchone()
+        )
+        row = rows[0] if rows else None
         return parse_ts(row[0]) if row else None
 
 
@@ -492,8 +497,8 @@ class SqliteStore:
             "CREATE TABLE IF NOT EXISTS schema_migrations (number INTEGER PRIMARY KEY,"
             " name TEXT NOT NULL, applied_at TEXT NOT NULL)"
         )
-        async with db.execute("SELECT number FROM schema_migrations") as cur:
-            applied = {row[0] for row in await cur.fetchall()}
+        rows = await rows_of(db, "SELECT number FROM schema_migrations")
+        applied = {row[0] for row in rows}
         for number, name, sql in migrations():
             if number in applied:
                 continue
@@ -529,8 +534,8 @@ class SqliteStore:
     async def _fetchall(self, sql: str, params: Sequence[Any]) -> list[aiosqlite.Row]:
         # Under the lock: on the shared connection a read would otherwise see the rows of
         # another task's transaction before it commits (or rolls back).
-        async with self._lock, self.db.execute(sql, params) as cur:
-            return list(await cur.fetchall())
+        async with self._lock:
+            return await rows_of(self.db, sql, params)
 
     # ---------------------------------------------------------------- inbox
 
@@ -679,10 +684,10 @@ class SqliteStore:
             await self.db.execute("BEGIN IMMEDIATE")
             try:
                 for name, target, params in kinds:
-                    async with self.db.execute(
+                    rows = await rows_of(self.db,
                         f"SELECT count(*) FROM {target}", params
-                    ) as cur:
-                        row = await cur.fetchone()
+                    )
+                    row = rows[0] if rows else None
                     counts[name] = int(row[0]) if row else 0
                     if not dry_run and counts[name]:
                         await self.db.execute(f"DELETE FROM {target}", params)
