@@ -143,6 +143,8 @@ class ZaloChannel:
                 extra={"event": "zalo_inbox_slow", "event_id": incoming.event_id},
             )
             return JSONResponse({"error": "busy"}, status_code=503)
+        except Exception:  # logged by _finished; Zalo delivers again
+            return JSONResponse({"error": "unavailable"}, status_code=503)
         return JSONResponse({"ok": True})
 
     def _refuse(self, exc: Rejected, size: int) -> Response:
@@ -174,8 +176,18 @@ class ZaloChannel:
     def _track(self, coro: Coroutine[Any, Any, None]) -> asyncio.Task[None]:
         task = asyncio.create_task(coro)
         self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
+        task.add_done_callback(self._finished)
         return task
+
+    def _finished(self, task: asyncio.Task[None]) -> None:
+        self._tasks.discard(task)
+        if not task.cancelled() and task.exception() is not None:
+            # Storing failed: the event is not in the inbox; Zalo's retry will bring it again.
+            log.error(
+                "zalo event not stored",
+                exc_info=task.exception(),
+                extra={"event": "zalo_store_failed"},
+            )
 
     async def _process(self, incoming: Incoming) -> None:
         try:
