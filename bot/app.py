@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import timedelta
 
 from bot.config import Config, ConfigError
+from bot.delivery import Deliverer
 from bot.store.sqlite import SqliteStore
 from flows.cases import Case, CaseStatus
 from flows.counsellor import StaffDesk
@@ -25,6 +27,8 @@ from knowledge.triage import TriageRules
 
 log = logging.getLogger(__name__)
 
+ZALO_WINDOW = timedelta(days=7)
+
 
 @dataclass
 class Core:
@@ -37,6 +41,13 @@ class Core:
     dispatcher: Dispatcher
     desk: StaffDesk
     watch: CaseWatch
+    deliverers: list[Deliverer] = field(default_factory=list)
+
+    def wake(self) -> None:
+        """New rows are in the outbox: any channel's handling can queue for another (a Zalo
+        emergency posts to the Telegram staff group), so every worker looks."""
+        for deliverer in self.deliverers:
+            deliverer.wake()
 
     async def close(self) -> None:
         await self.store.close()
@@ -59,6 +70,7 @@ class Core:
         names = self.services.staff.counsellor_names
         text = self.services.render.render(
             "staff_card", case=case, category=self.category(case),
+            window_hours=await self.zalo_window_hours(case),
             opened=case.created_at.astimezone(self.config.hotline.tz).strftime("%H:%M %d/%m"),
             earlier=await self.store.earlier_cases(case.person_id, case.id),
             history=history, counsellor=names.get(case.claimed_by or 0, ""),
@@ -74,6 +86,17 @@ class Core:
         log.info("retention purge", extra={"event": "purge", "dry_run": dry_run,
                                            "removed": report.total})
         return report
+
+    async def zalo_window_hours(self, case: Case) -> int | None:
+        """Hours left to message a Zalo user: the OA may write only within 7 days of the
+        person's last message (error -230 after that). None for other channels."""
+        if case.channel != "zalo":
+            return None
+        last = await self.store.last_message_from(case.person_id)
+        if last is None:
+            return 0
+        left = last + ZALO_WINDOW - self.services.clock()
+        return max(0, int(left.total_seconds() // 3600))
 
     async def report_undeliverable(self, delivery: Delivery, reason: str) -> None:
         step = undeliverable_step(self.services, delivery, reason)

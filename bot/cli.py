@@ -20,12 +20,13 @@ import uuid
 from collections.abc import Callable, Iterable, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TextIO
+from typing import Protocol, TextIO
 
 from bot.app import Core, open_core
 from bot.config import Config, ConfigError, load_config
 from bot.logs import setup_logging
 from flows.messages import Handled, Incoming, IncomingKind
+from flows.store import Delivery
 
 NO_TOKEN = (
     "No Telegram token: set telegram.token in config.yaml or HOTLINE_TELEGRAM_TOKEN "
@@ -53,6 +54,13 @@ def parser() -> argparse.ArgumentParser:
     audit_sub = audit.add_subparsers(dest="audit_command", required=True)
     export = audit_sub.add_parser("export", help="print the audit log as CSV")
     export.add_argument("--since", help="only entries on or after this date (YYYY-MM-DD)")
+    zalo = sub.add_parser("zalo", help="Zalo Official Account tools")
+    zalo_sub = zalo.add_subparsers(dest="zalo_command", required=True)
+    authorize = zalo_sub.add_parser("authorize", help="the first authorisation of the OA")
+    authorize.add_argument("--redirect-uri", required=True,
+                           help="the callback URL registered for the Zalo app")
+    authorize.add_argument("--code", help="the code from the callback (asked for if missing)")
+    authorize.add_argument("--verifier", help="the code verifier printed by an earlier run")
     kb = sub.add_parser("kb", help="knowledge base tools")
     kb_sub = kb.add_subparsers(dest="kb_command", required=True)
     kb_sub.add_parser("check", help="validate articles and templates")
@@ -76,6 +84,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             return asyncio.run(ask(config, read_texts(args.texts, sys.stdin), args.json))
         if args.command == "kb":
             return kb_check(config)
+        if args.command == "zalo":
+            return asyncio.run(zalo_authorize(config, args.redirect_uri, args.code,
+                                              args.verifier))
         if args.command == "purge":
             return asyncio.run(purge(config, args.dry_run))
         if args.command == "audit":
@@ -91,27 +102,58 @@ def main(argv: Sequence[str] | None = None) -> int:
 # ---------------------------------------------------------------- run and chat
 
 
+class Channel(Protocol):
+    async def start(self) -> None: ...
+
+    async def stop(self) -> None: ...
+
+
+def build_channels(core: Core) -> list[Channel]:
+    """Telegram when a token is set, Zalo when enabled; both share the core."""
+    config = core.config
+    channels: list[Channel] = []
+    if config.telegram.token:
+        from bot.channels.telegram import TelegramChannel
+
+        channels.append(TelegramChannel(core))
+    if config.zalo.enabled:
+        from bot.channels.zalo import ZaloChannel
+
+        async def undeliverable(delivery: Delivery, reason: str) -> None:
+            await core.report_undeliverable(delivery, reason)
+            core.wake()
+
+        zalo = ZaloChannel(config, core.store, core.dispatcher, core.services.render,
+                           on_undeliverable=undeliverable, wake=core.wake)
+        core.deliverers.append(zalo.deliverer)
+        channels.append(zalo)
+    return channels
+
+
 async def run(config: Config) -> int:
-    if not config.telegram.token:
+    if not config.telegram.token and not config.zalo.enabled:
         print(NO_TOKEN, file=sys.stderr)
         return await chat(config, "")
-    from bot.channels.telegram import TelegramChannel
-
     core = await open_core(config)
-    channel = TelegramChannel(core)
+    channels = build_channels(core)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
     watching = None
+    started: list[Channel] = []
     try:
-        await channel.start()
-        watching = asyncio.create_task(watch_cases(core, channel.wake, stop))
+        for channel in channels:
+            await channel.start()
+            started.append(channel)
+        watching = asyncio.create_task(watch_cases(core, core.wake, stop))
         await stop.wait()
     finally:
+        stop.set()
         if watching is not None:
             await watching
-        await channel.stop()
+        for channel in reversed(started):
+            await channel.stop()
         await core.close()
     return 0
 
@@ -200,6 +242,42 @@ async def ask(config: Config, texts: list[str], as_json: bool) -> int:
             print(handled_json(handled) if as_json else f"{handled.reply_text}\n", flush=True)
     finally:
         await core.close()
+    return 0
+
+
+# ---------------------------------------------------------------- zalo authorize
+
+
+async def zalo_authorize(
+    config: Config, redirect_uri: str, code: str | None, verifier: str | None
+) -> int:
+    """Open the permission URL as the OA's admin, then give the code Zalo sends back."""
+    from bot.channels.zalo_api import OAuthError
+    from bot.channels.zalo_authorize import exchange_code, start_authorization, store_tokens
+
+    if not (config.zalo.app_id and config.zalo.app_secret):
+        print("hotline: configuration error: zalo.app_id and zalo.app_secret are needed to"
+              " authorize", file=sys.stderr)
+        return 2
+    if code is None or verifier is None:
+        auth = start_authorization(config, redirect_uri)
+        verifier = auth.code_verifier
+        print(f"1. Open this URL as the Official Account's admin:\n{auth.url}\n")
+        print(f"2. Zalo redirects to {redirect_uri}?code=…&state={auth.state}")
+        print(f"   (code verifier, if you finish later with --code: {verifier})")
+        if code is None:
+            code = (await asyncio.to_thread(input, "3. Paste the code here: ")).strip()
+    try:
+        tokens = await exchange_code(config, code, verifier)
+    except OAuthError as exc:
+        print(f"hotline: Zalo refused the code: {exc}", file=sys.stderr)
+        return 1
+    core = await open_core(config)
+    try:
+        await store_tokens(core.store, config, tokens)
+    finally:
+        await core.close()
+    print("Zalo tokens stored; `hotline run` will refresh them from now on.")
     return 0
 
 

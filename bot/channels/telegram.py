@@ -101,13 +101,14 @@ class TelegramChannel:
             self.staff_deliverer = Deliverer(core.store, STAFF_CHANNEL, sender,
                                              core.config.delivery)
 
+        core.deliverers.extend(self.deliverers)
+
     @property
     def deliverers(self) -> list[Deliverer]:
         return [d for d in (self.deliverer, self.staff_deliverer) if d is not None]
 
     def wake(self) -> None:
-        for deliverer in self.deliverers:
-            deliverer.wake()
+        self.core.wake()
 
     def _build_application(self) -> Application[Any, Any, Any, Any, Any, Any]:
         cfg = self.config.telegram

@@ -22,7 +22,7 @@ import contextlib
 import json
 import logging
 import socket
-from collections.abc import Coroutine, Iterator
+from collections.abc import Callable, Coroutine, Iterator
 from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
@@ -74,6 +74,7 @@ class ZaloChannel:
         *,
         on_undeliverable: FailureHook | None = None,
         store_deadline: float = STORE_DEADLINE,
+        wake: Callable[[], None] | None = None,
     ) -> None:
         self.config = config
         self.store = store
@@ -91,6 +92,8 @@ class ZaloChannel:
             config.delivery,
             on_undeliverable=on_undeliverable,
         )
+        # Handling a Zalo message can queue posts for other channels (the staff group).
+        self.wake: Callable[[], None] = wake or self.deliverer.wake
         self._app = Starlette(
             routes=[Route(f"/{zalo.webhook_path}", self.webhook, methods=["POST"])]
         )
@@ -208,7 +211,7 @@ class ZaloChannel:
                 )
         finally:
             self._inflight.discard(incoming.event_id)
-            self.deliverer.wake()
+            self.wake()
 
     async def _replay_inbox(self) -> None:
         pending = await self.store.unprocessed_inbound(CHANNEL)

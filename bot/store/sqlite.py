@@ -638,6 +638,13 @@ class SqliteStore:
         )
         return [(r[0], r[1], r[2], r[3], r[4]) for r in rows]
 
+    async def last_message_from(self, person_id: int) -> datetime | None:
+        rows = await self._fetchall(
+            "SELECT max(created_at) FROM messages WHERE person_id = ? AND direction = 'in'",
+            (person_id,),
+        )
+        return parse_ts(rows[0][0]) if rows else None
+
     async def checkpoint(self) -> None:
         """Fold the write-ahead log into the database file and empty it, so that erased
         rows are not left behind in the -wal file (secure_delete zeroes them in the file)."""
