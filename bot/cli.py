@@ -191,6 +191,11 @@ async def watch_cases(core: Core, wake: Callable[[], None], stop: asyncio.Event)
 async def chat(config: Config, name: str) -> int:
     from bot.channels.console import ConsoleChannel
 
+    # Operator logs would interleave with the conversation on the same terminal.
+    root = logging.getLogger()
+    if root.level > logging.DEBUG:
+        root.setLevel(logging.WARNING)
+
     core = await open_core(config)
     try:
         await ConsoleChannel(core, first_name=name).run()
