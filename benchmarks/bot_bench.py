@@ -17,11 +17,10 @@ from pathlib import Path
 if __package__ in (None, ""):  # run as a script: make the repo root importable
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from benchmarks.driver import Figures, drive
+from benchmarks.driver import Figures, drive, standin_config
 from benchmarks.echo_floor import measure_echo_floor
 from bot.app import open_core
 from bot.channels.telegram import TelegramChannel
-from bot.config import build_config
 from bot.logs import setup_logging
 from tests.standin.bot_api import BotApiStandIn
 
@@ -30,19 +29,7 @@ MESSAGES = ["xin chào", "/help", "/start", "/huy"]
 
 async def measure_hotline(standin: BotApiStandIn, people: int, per_person: int) -> Figures:
     with tempfile.TemporaryDirectory() as folder:
-        config = build_config(
-            {
-                "telegram": {
-                    "token": "123456:HOTLINE",
-                    "base_url": standin.base_url,
-                    "base_file_url": standin.base_file_url,
-                    "poll_timeout": 10,
-                    "rate_limit": False,  # Telegram's flood limits would cap us at 30 msg/s
-                },
-                "database": {"url": f"sqlite:///{folder}/bench.db"},
-            },
-            env={},
-        )
+        config = standin_config(standin, f"{folder}/bench.db")
         core = await open_core(config)
         channel = TelegramChannel(core)
         await channel.start()

@@ -12,8 +12,9 @@ import math
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
+from bot.config import Config, build_config
 from tests.standin import updates
 from tests.standin.recording import SEND_METHODS, Call
 
@@ -34,6 +35,22 @@ class Figures:
             f"{label}: {self.messages} messages in {self.seconds:.2f} s = "
             f"{self.per_second:.0f} msg/s, p50 {self.p50_ms:.1f} ms, p99 {self.p99_ms:.1f} ms"
         )
+
+
+def standin_config(standin: BotApiStandIn, db_file: str, *, staff: dict[str, Any] | None = None,
+                   **telegram: Any) -> Config:
+    """The bot's configuration against a stand-in: Telegram's flood limits off (they would cap
+    any bot at 30 messages a second), a database file of the benchmark's own."""
+    return build_config(
+        {
+            "telegram": {"token": "123456:BENCH", "base_url": standin.base_url,
+                         "base_file_url": standin.base_file_url, "poll_timeout": 10,
+                         "rate_limit": False, **telegram},
+            "staff": staff or {},
+            "database": {"url": f"sqlite:///{db_file}"},
+        },
+        env={},
+    )
 
 
 def percentile(sorted_values: list[float], q: float) -> float:

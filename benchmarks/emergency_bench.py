@@ -16,10 +16,9 @@ from pathlib import Path
 if __package__ in (None, ""):  # run as a script: make the repo root importable
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from benchmarks.driver import percentile
+from benchmarks.driver import percentile, standin_config
 from bot.app import open_core
 from bot.channels.telegram import TelegramChannel
-from bot.config import build_config
 from bot.logs import setup_logging
 from tests.standin import updates
 from tests.standin.bot_api import BotApiStandIn, Call
@@ -55,15 +54,7 @@ async def main(emergencies: int, people: int) -> None:
     setup_logging("WARNING")
     async with BotApiStandIn() as api:
         with tempfile.TemporaryDirectory() as folder:
-            config = build_config(
-                {
-                    "telegram": {"token": "1:E", "base_url": api.base_url,
-                                 "base_file_url": api.base_file_url, "poll_timeout": 10,
-                                 "rate_limit": False, "staff_chat_id": STAFF_CHAT},
-                    "database": {"url": f"sqlite:///{folder}/bench.db"},
-                },
-                env={},
-            )
+            config = standin_config(api, f"{folder}/bench.db", staff_chat_id=STAFF_CHAT)
             core = await open_core(config)
             channel = TelegramChannel(core)
             await channel.start()

@@ -11,24 +11,21 @@
 from __future__ import annotations
 
 import asyncio
-import random
 import sqlite3
 import sys
 import tempfile
 import time
-from collections import Counter
 from pathlib import Path
 
 if __package__ in (None, ""):  # run as a script: make the repo root importable
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from benchmarks.driver import percentile
+from benchmarks.driver import percentile, standin_config
 from bot.app import open_core
 from bot.channels.telegram import TelegramChannel
 from bot.config import build_config
 from bot.logs import setup_logging
-from flows.messages import Priority
-from tests.factories_staff import staff
+from tests.factories_staff import claim_race, seed_waiting_cases
 from tests.standin import updates
 from tests.standin.bot_api import BotApiStandIn
 
@@ -37,7 +34,7 @@ CASES = 500
 STAFF_CHAT = updates.STAFF_CHAT_ID
 
 
-async def claim_race() -> None:
+async def measure_claims() -> None:
     with tempfile.TemporaryDirectory() as folder:
         config = build_config(
             {"database": {"url": f"sqlite:///{folder}/claims.db"},
@@ -45,22 +42,9 @@ async def claim_race() -> None:
             env={},
         )
         core = await open_core(config)
-        async with core.store.transaction() as tx:
-            for i in range(CASES):
-                person = await tx.person("telegram", str(100_000 + i))
-                await tx.create_case(person.id, Priority.NORMAL, core.services.clock())
-        wins: Counter[int] = Counter()
-
-        async def counsellor(uid: int) -> None:
-            order = list(range(1, CASES + 1))
-            random.Random(uid).shuffle(order)
-            for case_id in order:
-                handled = await core.desk.handle(staff(uid, button=f"case:claim:{case_id}"))
-                if "Bạn đã nhận ca" in handled.reply_text:
-                    wins[case_id] += 1
-
+        await seed_waiting_cases(core, CASES)
         started = time.perf_counter()
-        await asyncio.gather(*(counsellor(uid) for uid in COUNSELLORS))
+        wins = await claim_race(core, COUNSELLORS, CASES)
         seconds = time.perf_counter() - started
         await core.close()
         claimed = sqlite3.connect(f"{folder}/claims.db").execute(
@@ -77,14 +61,8 @@ async def claim_race() -> None:
 async def relay_latency(rounds: int = 200) -> None:
     async with BotApiStandIn() as api:
         with tempfile.TemporaryDirectory() as folder:
-            config = build_config(
-                {"telegram": {"token": "1:R", "base_url": api.base_url,
-                              "base_file_url": api.base_file_url, "poll_timeout": 10,
-                              "rate_limit": False, "staff_chat_id": STAFF_CHAT},
-                 "staff": {"counsellors": [5001]},
-                 "database": {"url": f"sqlite:///{folder}/relay.db"}},
-                env={},
-            )
+            config = standin_config(api, f"{folder}/relay.db", staff_chat_id=STAFF_CHAT,
+                                    staff={"counsellors": [5001]})
             core = await open_core(config)
             channel = TelegramChannel(core)
             await channel.start()
@@ -133,7 +111,7 @@ async def relay_latency(rounds: int = 200) -> None:
 
 async def main() -> None:
     setup_logging("WARNING")
-    await claim_race()
+    await measure_claims()
     await relay_latency()
 
 

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
 import itertools
+import random
+from collections import Counter
 from datetime import UTC, datetime
 
-from flows.messages import Attachment, StaffIncoming
+from bot.app import Core
+from flows.messages import Attachment, Priority, StaffIncoming
 
 _ids = itertools.count(1)
 
@@ -34,3 +38,28 @@ def staff(
         message_ref=f"telegram:-100777:{9000 + n}",
         edited=edited,
     )
+
+
+async def seed_waiting_cases(core: Core, count: int) -> None:
+    """`count` people, each with a waiting case (ids 1..count)."""
+    async with core.store.transaction() as tx:
+        for i in range(count):
+            person = await tx.person("telegram", str(100_000 + i))
+            await tx.create_case(person.id, Priority.NORMAL, core.services.clock())
+
+
+async def claim_race(core: Core, counsellors: list[int], cases: int) -> Counter[int]:
+    """Every counsellor presses "Nhận ca" on every case, each in its own shuffled order, all
+    at once; returns how many presses won each case."""
+    wins: Counter[int] = Counter()
+
+    async def counsellor(uid: int) -> None:
+        order = list(range(1, cases + 1))
+        random.Random(uid).shuffle(order)
+        for case_id in order:
+            handled = await core.desk.handle(staff(uid, button=f"case:claim:{case_id}"))
+            if "Bạn đã nhận ca" in handled.reply_text:
+                wins[case_id] += 1
+
+    await asyncio.gather(*(counsellor(uid) for uid in counsellors))
+    return wins

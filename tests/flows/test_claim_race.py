@@ -2,16 +2,12 @@
 
 from __future__ import annotations
 
-import asyncio
-import random
 import sqlite3
-from collections import Counter
 from pathlib import Path
 
 from bot.app import open_core
 from bot.config import build_config
-from flows.messages import Priority
-from tests.factories_staff import staff
+from tests.factories_staff import claim_race, seed_waiting_cases
 
 COUNSELLORS = [7000 + i for i in range(20)]
 CASES = 500
@@ -24,21 +20,8 @@ async def test_no_case_is_claimed_twice_and_none_is_lost(db_path: Path) -> None:
         env={},
     )
     core = await open_core(config)
-    async with core.store.transaction() as tx:
-        for i in range(CASES):
-            person = await tx.person("telegram", str(100_000 + i))
-            await tx.create_case(person.id, Priority.NORMAL, core.services.clock())
-    wins: Counter[int] = Counter()
-
-    async def counsellor(uid: int) -> None:
-        order = list(range(1, CASES + 1))
-        random.Random(uid).shuffle(order)
-        for case_id in order:
-            handled = await core.desk.handle(staff(uid, button=f"case:claim:{case_id}"))
-            if "Bạn đã nhận ca" in handled.reply_text:
-                wins[case_id] += 1
-
-    await asyncio.gather(*(counsellor(uid) for uid in COUNSELLORS))
+    await seed_waiting_cases(core, CASES)
+    wins = await claim_race(core, COUNSELLORS, CASES)
     await core.close()
     assert set(wins) == set(range(1, CASES + 1))  # every case claimed
     assert max(wins.values()) == 1  # by exactly one press
