@@ -67,7 +67,7 @@ class Queued:
 
 async def queued(core: Core, channel: str) -> list[Queued]:
     """Everything queued for a channel, in order, sent or not (read from the SQLite file)."""
-    rows = await core.store._fetchall(
+    rows = await core.store.ex.fetch(
         "SELECT recipient, payload, sent_at FROM outbox WHERE channel = ? ORDER BY id", (channel,)
     )
     out = []

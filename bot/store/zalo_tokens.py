@@ -8,7 +8,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from bot.store.sqlite import SqliteStore, parse_ts, ts
+from bot.store.sql import parse_ts, ts
+from bot.store.sqlite import SqliteStore
 
 
 @dataclass(frozen=True)
@@ -27,7 +28,7 @@ class ZaloTokenStore:
         self.app_id = app_id
 
     async def load(self) -> ZaloTokens | None:
-        rows = await self.store._fetchall(
+        rows = await self.store.ex.fetch(
             "SELECT access_token, refresh_token, expires_at FROM zalo_tokens WHERE app_id = ?",
             (self.app_id,),
         )
@@ -39,7 +40,7 @@ class ZaloTokenStore:
     async def save(self, tokens: ZaloTokens) -> None:
         """Replace the pair in one committed transaction."""
         async with self.store.transaction() as tx:
-            await tx.db.execute(
+            await tx.ex.execute(
                 "INSERT INTO zalo_tokens (app_id, access_token, refresh_token, expires_at,"
                 " updated_at) VALUES (?, ?, ?, ?, ?) ON CONFLICT (app_id) DO UPDATE SET"
                 " access_token = excluded.access_token, refresh_token = excluded.refresh_token,"

@@ -238,7 +238,7 @@ async def _sleep(seconds: float) -> None:
 
 
 async def _outbox(core: Core) -> list[Any]:
-    return await core.store._fetchall("SELECT * FROM outbox ORDER BY id", ())
+    return await core.store.ex.fetch("SELECT * FROM outbox ORDER BY id", ())
 
 
 async def _wait_until_inbox_empty(core: Core) -> None:

@@ -229,7 +229,7 @@ async def test_an_expired_access_token_is_refreshed_and_the_reply_delivered(
     await post_event(webhook_url(zalo_channel), z.text(USER, "/help"))
     await zalo_api.wait_for(reply_to(USER, "/huy"))
     assert len(zalo_api.refreshes()) == 1
-    rows = await zalo_core.store._fetchall("SELECT refresh_token FROM zalo_tokens", ())
+    rows = await zalo_core.store.ex.fetch("SELECT refresh_token FROM zalo_tokens", ())
     assert rows[0][0] in zalo_api.refresh_tokens
 
 
@@ -273,7 +273,7 @@ async def test_a_port_in_use_fails_start_with_the_key_named(
 
 
 async def _inbox(core: Core) -> list[Any]:
-    return await core.store._fetchall("SELECT * FROM inbox WHERE channel = 'zalo'", ())
+    return await core.store.ex.fetch("SELECT * FROM inbox WHERE channel = 'zalo'", ())
 
 
 async def _wait_until_inbox_empty(core: Core) -> None:
@@ -286,7 +286,7 @@ async def _wait_until_inbox_empty(core: Core) -> None:
 
 async def _wait_for_outbox(core: Core, match: Any) -> Any:
     for _ in range(100):
-        rows = await core.store._fetchall("SELECT * FROM outbox WHERE channel = 'zalo'", ())
+        rows = await core.store.ex.fetch("SELECT * FROM outbox WHERE channel = 'zalo'", ())
         for row in rows:
             if match(row):
                 return row

@@ -211,3 +211,17 @@ async def test_no_reply_begins_with_words_that_would_alarm_an_abuser(desk_core: 
     for reply in await queued(desk_core, "telegram"):
         first = reply.text.splitlines()[0].lower()
         assert not any(word in first for word in ALARMING), reply.text.splitlines()[0]
+
+
+async def test_with_the_default_policy_old_closed_cases_go(desk_core: Core, clock: Clock) -> None:
+    await desk_core.dispatcher.handle(make_incoming(button="menu:counsellor"))
+    await desk_core.dispatcher.handle(make_incoming(button="privacy:agree"))
+    await desk_core.dispatcher.handle(make_incoming(button="ho:skip"))
+    await desk_core.store.set_case_thread(1, "71")
+    await desk_core.desk.handle(staff(5001, button="case:claim:1"))
+    await desk_core.desk.handle(staff(5001, "/dong 1", thread="71"))
+    clock.advance(364 * 86400)
+    assert (await desk_core.purge(dry_run=False)).counts["closed cases"] == 0
+    clock.advance(2 * 86400)
+    assert (await desk_core.purge(dry_run=False)).counts["closed cases"] == 1
+    assert await desk_core.store.get_case(1) is None

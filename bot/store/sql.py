@@ -1,0 +1,89 @@
+"""The store's portable SQL, shared by every database: what rows mean and how they are read.
+
+Statements use `?` placeholders and SQL that SQLite and PostgreSQL both accept (ON CONFLICT,
+RETURNING, plain types); a database module supplies an `Executor` that runs them (the
+PostgreSQL one translates the placeholders). Timestamps are UTC ISO text, which sorts.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from typing import Any, Protocol
+
+from flows.cases import Case, CaseStatus
+from flows.messages import Priority
+from flows.store import Person
+
+
+class Row(Protocol):
+    """A result row: by column name or by position."""
+
+    def __getitem__(self, key: str | int) -> Any: ...
+
+
+class Executor(Protocol):
+    """Runs statements on one connection (inside or outside a transaction)."""
+
+    async def execute(self, sql: str, params: Sequence[Any] = ()) -> int:
+        """Run a statement; the number of rows it changed."""
+        ...
+
+    async def fetch(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
+        """Run a statement and return its rows (also for INSERT … RETURNING)."""
+        ...
+
+
+def ts(moment: datetime) -> str:
+    """One sortable text form for every timestamp: UTC, microseconds."""
+    return moment.astimezone(UTC).isoformat(timespec="microseconds")
+
+
+def parse_ts(text: str | None) -> datetime | None:
+    return datetime.fromisoformat(text) if text else None
+
+
+
+def _person(row: Row) -> Person:
+    return Person(
+        id=row["id"],
+        channel=row["channel"],
+        external_id=row["external_id"],
+        first_name=row["first_name"],
+        flow=row["flow"],
+        flow_data=json.loads(row["flow_data"]),
+        created_at=parse_ts(row["created_at"]),
+        consent_at=parse_ts(row["consent_at"]),
+    )
+
+
+CASE_SELECT = (
+    "SELECT c.*, p.channel AS person_channel, p.external_id AS person_external_id"
+    " FROM cases c JOIN people p ON p.id = c.person_id"
+)
+
+
+def _case(row: Row) -> Case:
+    return Case(
+        id=row["id"],
+        person_id=row["person_id"],
+        status=CaseStatus(row["status"]),
+        priority=Priority(row["priority"]),
+        created_at=parse_ts(row["created_at"]) or datetime.now(UTC),
+        channel=row["person_channel"],
+        external_id=row["person_external_id"],
+        category=row["category"],
+        topic=row["topic"],
+        summary=row["summary"],
+        signals=tuple(json.loads(row["signals"])),
+        details=json.loads(row["details"]),
+        thread_id=row["thread_id"],
+        card_ref=row["card_ref"],
+        claimed_by=row["claimed_by"],
+        claimed_at=parse_ts(row["claimed_at"]),
+        first_reply_at=parse_ts(row["first_reply_at"]),
+        closed_at=parse_ts(row["closed_at"]),
+        outcome=row["outcome"],
+        escalated_at=parse_ts(row["escalated_at"]),
+    )

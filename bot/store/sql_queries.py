@@ -1,0 +1,183 @@
+"""Single statements outside a unit of work (inbox, outbox, reading for people and staff)
+and the retention purge's targets, in portable SQL."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from bot.store.sql import CASE_SELECT, Executor, _case, _person, parse_ts, ts
+from flows.cases import Case
+from flows.messages import outgoing_from_dict
+from flows.retention import RetentionPolicy
+from flows.store import Delivery, InboundEvent, Person, StoredMessage
+
+
+class SqlQueries:
+    """Mixed into a store; `ex` runs each statement on its own (the store serialises them)."""
+
+    ex: Executor
+
+    async def unprocessed_inbound(self, channel: str) -> list[InboundEvent]:
+        rows = await self.ex.fetch(
+            "SELECT channel, event_id, payload, received_at FROM inbox"
+            " WHERE channel = ? AND processed_at IS NULL AND payload != ''"
+            " ORDER BY received_at, rowid",
+            (channel,),
+        )
+        return [
+            InboundEvent(r[0], r[1], r[2], parse_ts(r[3]) or datetime.now(UTC)) for r in rows
+        ]
+
+    async def due_deliveries(self, channel: str, now: datetime, limit: int) -> list[Delivery]:
+        # Only the oldest pending reply of each recipient is due, so a reply waiting for a
+        # retry holds back the later ones to the same person and order is kept.
+        rows = await self.ex.fetch(
+            "SELECT * FROM outbox o WHERE o.channel = ? AND o.sent_at IS NULL"
+            " AND o.failed_at IS NULL AND o.next_attempt_at <= ?"
+            " AND NOT EXISTS (SELECT 1 FROM outbox p WHERE p.channel = o.channel"
+            " AND p.recipient = o.recipient AND p.sent_at IS NULL AND p.failed_at IS NULL"
+            " AND p.id < o.id)"
+            " ORDER BY o.priority_rank, o.id LIMIT ?",
+            (channel, ts(now), limit),
+        )
+        return [
+            Delivery(
+                id=r["id"],
+                channel=r["channel"],
+                recipient=r["recipient"],
+                message=outgoing_from_dict(json.loads(r["payload"])),
+                attempts=r["attempts"],
+                person_id=r["person_id"],
+                case_id=r["case_id"],
+                created_at=parse_ts(r["created_at"]) or now,
+            )
+            for r in rows
+        ]
+
+    async def mark_sent(self, delivery_id: int, at: datetime, ref: str = "") -> None:
+        await self.ex.execute(
+            "UPDATE outbox SET sent_at = ?, sent_ref = ?, attempts = attempts + 1 WHERE id = ?",
+            (ts(at), ref, delivery_id),
+        )
+
+    async def mark_retry(self, delivery_id: int, error: str, next_attempt_at: datetime) -> None:
+        await self.ex.execute(
+            "UPDATE outbox SET attempts = attempts + 1, last_error = ?, next_attempt_at = ?"
+            " WHERE id = ?",
+            (error[:500], ts(next_attempt_at), delivery_id),
+        )
+
+    async def mark_undeliverable(self, delivery_id: int, error: str, at: datetime) -> None:
+        await self.ex.execute(
+            "UPDATE outbox SET attempts = attempts + 1, last_error = ?, failed_at = ?"
+            " WHERE id = ?",
+            (error[:500], ts(at), delivery_id),
+        )
+
+    async def next_due_at(self, channel: str) -> datetime | None:
+        rows = await self.ex.fetch(
+            "SELECT min(next_attempt_at) FROM outbox WHERE channel = ? AND sent_at IS NULL"
+            " AND failed_at IS NULL",
+            (channel,),
+        )
+        return parse_ts(rows[0][0]) if rows else None
+
+    async def find_person(self, channel: str, external_id: str) -> Person | None:
+        rows = await self.ex.fetch(
+            "SELECT * FROM people WHERE channel = ? AND external_id = ?", (channel, external_id)
+        )
+        return _person(rows[0]) if rows else None
+
+    async def audit_entries(self, since: str = "") -> list[tuple[str, str, str, Any, str]]:
+        rows = await self.ex.fetch(
+            "SELECT at, actor, action, case_id, detail FROM audit_log WHERE at >= ? ORDER BY id",
+            (ts(datetime.fromisoformat(since)) if since else "",),
+        )
+        return [(r[0], r[1], r[2], r[3], r[4]) for r in rows]
+
+    async def last_message_from(self, person_id: int) -> datetime | None:
+        rows = await self.ex.fetch(
+            "SELECT max(created_at) FROM messages WHERE person_id = ? AND direction = 'in'",
+            (person_id,),
+        )
+        return parse_ts(rows[0][0]) if rows else None
+
+    async def get_case(self, case_id: int) -> Case | None:
+        rows = await self.ex.fetch(f"{CASE_SELECT} WHERE c.id = ?", (case_id,))
+        return _case(rows[0]) if rows else None
+
+    async def set_case_thread(self, case_id: int, thread_id: str) -> None:
+        # A new topic has no card yet: forget the old one's message too.
+        await self.ex.execute(
+            "UPDATE cases SET thread_id = ?, card_ref = '' WHERE id = ?", (thread_id, case_id)
+        )
+
+    async def set_case_card(self, case_id: int, card_ref: str) -> None:
+        await self.ex.execute("UPDATE cases SET card_ref = ? WHERE id = ?", (card_ref, case_id))
+
+    async def earlier_cases(self, person_id: int, before_case: int) -> list[Case]:
+        rows = await self.ex.fetch(
+            f"{CASE_SELECT} WHERE c.person_id = ? AND c.id < ? ORDER BY c.id DESC LIMIT 5",
+            (person_id, before_case),
+        )
+        return [_case(r) for r in rows]
+
+    async def messages_of(self, person_id: int, limit: int = 200) -> list[StoredMessage]:
+        rows = await self.ex.fetch(
+            "SELECT * FROM (SELECT * FROM messages WHERE person_id = ? ORDER BY id DESC LIMIT ?)"
+            " ORDER BY id",
+            (person_id, limit),
+        )
+        return [
+            StoredMessage(
+                id=r["id"],
+                person_id=r["person_id"],
+                direction=r["direction"],
+                kind=r["kind"],
+                text=r["text"],
+                created_at=parse_ts(r["created_at"]) or datetime.now(UTC),
+                case_id=r["case_id"],
+            )
+            for r in rows
+        ]
+
+
+def purge_targets(now: datetime, policy: RetentionPolicy) -> list[tuple[str, str, list[Any]]]:
+    """(kind, "table WHERE …", parameters) of everything past its retention time, in an order
+    that deletes children before parents."""
+
+    def before(days: int) -> str:
+        return ts(now - timedelta(days=days))
+
+    # Closed cases: per-outcome cut-offs first, the default cut-off for every other outcome.
+    rules = [(outcome, before(days)) for outcome, days in policy.outcome_days.items()]
+    clauses = ["(outcome = ? AND closed_at < ?)" for _ in rules]
+    params: list[Any] = [value for rule in rules for value in rule]
+    if rules:  # `outcome NOT IN ()` is not SQL, and NOT IN (NULL) would match nothing
+        marks = ",".join("?" for _ in rules)
+        clauses.append(f"((outcome IS NULL OR outcome NOT IN ({marks})) AND closed_at < ?)")
+        params += [outcome for outcome, _ in rules]
+    else:
+        clauses.append("(closed_at < ?)")
+    params.append(before(policy.closed_case_days))
+    closed = f"status IN ('closed', 'cancelled') AND ({' OR '.join(clauses)})"
+    conversation = before(policy.conversation_days)
+    delivery = before(policy.delivery_days)
+    return [
+        ("case messages", f"messages WHERE case_id IN (SELECT id FROM cases WHERE {closed})",
+         params),
+        ("closed cases", f"cases WHERE {closed}", params),
+        ("conversations without a case", "messages WHERE case_id IS NULL AND created_at < ?",
+         [conversation]),
+        ("answer feedback", "answer_feedback WHERE created_at < ?", [conversation]),
+        ("idle people", "people WHERE last_seen_at < ? AND NOT EXISTS (SELECT 1 FROM messages m"
+         " WHERE m.person_id = people.id) AND NOT EXISTS (SELECT 1 FROM cases c"
+         " WHERE c.person_id = people.id)", [conversation]),
+        ("audit log", "audit_log WHERE at < ?", [before(policy.audit_days)]),
+        ("delivered replies", "outbox WHERE (sent_at IS NOT NULL OR failed_at IS NOT NULL)"
+         " AND created_at < ?", [delivery]),
+        ("handled events", "inbox WHERE processed_at IS NOT NULL AND received_at < ?",
+         [delivery]),
+    ]
