@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -79,6 +80,24 @@ class Core:
         if case.status == CaseStatus.WAITING:
             buttons = ((Button(self.services.render.label("claim"), f"case:claim:{case.id}"),),)
         return Outgoing(text, buttons=buttons, priority=case.priority)
+
+    async def refresh_knowledge(self) -> bool:
+        """Re-index the articles when staff changed them on disk. A broken file is logged
+        (file and problem, no personal data) and the previous index keeps answering."""
+        search = self.services.search
+        if not isinstance(search, PolicySearch):
+            return False
+        try:
+            # A rebuild parses every article: off the event loop.
+            reloaded = await asyncio.to_thread(search.rebuild_if_changed)
+        except (OSError, ValueError) as exc:
+            log.error("knowledge reload failed",
+                      extra={"event": "knowledge_reload_failed", "problem": str(exc)})
+            return False
+        if reloaded:
+            log.info("knowledge reloaded", extra={"event": "knowledge_reloaded",
+                                                  "articles": len(search.articles)})
+        return reloaded
 
     async def purge(self, *, dry_run: bool) -> PurgeReport:
         report = await self.store.purge(self.services.clock(), self.services.retention,

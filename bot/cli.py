@@ -163,8 +163,9 @@ PURGE_EVERY = 24 * 3600.0
 
 
 async def watch_cases(core: Core, wake: Callable[[], None], stop: asyncio.Event) -> None:
-    """Escalate unclaimed urgent cases, apologise for long waits, close silent cases; once a
-    day, delete what is past its retention time."""
+    """Escalate unclaimed urgent cases, tell people when their place in the queue moves,
+    apologise for long waits, close silent cases, pick up edited articles; once a day, delete
+    what is past its retention time."""
     last_purge = 0.0
     while not stop.is_set():
         if time.monotonic() - last_purge >= PURGE_EVERY:
@@ -176,8 +177,9 @@ async def watch_cases(core: Core, wake: Callable[[], None], stop: asyncio.Event)
             last_purge = time.monotonic()
         try:
             report = await core.watch.run_once()
-            if report.escalated or report.apologised or report.closed:
+            if report.escalated or report.apologised or report.closed or report.updated:
                 wake()
+            await core.refresh_knowledge()
         except Exception:  # keep watching: a failed round is logged and retried
             logging.getLogger(__name__).exception(
                 "case watch failed", extra={"event": "watch_failed"}

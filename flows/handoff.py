@@ -41,7 +41,10 @@ async def estimate_minutes(turn: Turn, position: int) -> int | None:
 
 
 async def queue_status(turn: Turn, case: Case) -> Outgoing:
+    """Where the person is in the queue; what they were told is kept on the case, so the
+    case watch can tell them again when it changes materially."""
     position = await turn.tx.queue_position(case.id)
+    await turn.tx.update_case(case.id, details=dict(case.details) | {"told_position": position})
     office = turn.services.staff.office_hours
     reopen = office.next_opening(turn.now) if not office.is_open(turn.now) else None
     text = turn.text(

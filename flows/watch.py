@@ -26,6 +26,7 @@ class WatchReport:
     escalated: tuple[int, ...] = ()
     apologised: tuple[int, ...] = ()
     closed: tuple[int, ...] = ()
+    updated: tuple[int, ...] = ()  # told that their place in the queue moved
 
 
 class CaseWatch:
@@ -38,16 +39,16 @@ class CaseWatch:
         escalated: list[int] = []
         apologised: list[int] = []
         closed: list[int] = []
+        updated: list[int] = []
         async with self.store.transaction() as tx:
             for case in await tx.cases_open():
                 step = await self.check(tx, case, now)
                 if step is None:
                     continue
                 await write_step(tx, step, case.channel, case.external_id, case.person_id, now)
-                {"escalate": escalated, "apologise": apologised, "close": closed}[
-                    step.route
-                ].append(case.id)
-        return WatchReport(tuple(escalated), tuple(apologised), tuple(closed))
+                {"escalate": escalated, "apologise": apologised, "close": closed,
+                 "moved": updated}[step.route].append(case.id)
+        return WatchReport(tuple(escalated), tuple(apologised), tuple(closed), tuple(updated))
 
     async def check(self, tx: Transaction, case: Case, now: datetime) -> Step | None:
         staff = self.services.staff
@@ -62,6 +63,7 @@ class CaseWatch:
                 now - case.created_at >= timedelta(seconds=staff.abandon_after)
             ):
                 return await self.apologise(tx, case, now)
+            return await self.position_moved(tx, case)
         elif case.status == CaseStatus.ACTIVE:
             last = await tx.last_activity(case.id) or case.claimed_at or case.created_at
             if now - last >= timedelta(seconds=staff.silent_close_after):
@@ -91,6 +93,18 @@ class CaseWatch:
                      for who in dict.fromkeys(staff.supervisors + staff.on_call)],
             case_id=case.id,
         )
+
+    async def position_moved(self, tx: Transaction, case: Case) -> Step | None:
+        """Tell the person again when their place halved, or when they are next."""
+        told = case.details.get("told_position")
+        if not isinstance(told, int):
+            return None
+        position = await tx.queue_position(case.id)
+        if position >= told or not (position == 1 or position <= told // 2):
+            return None
+        await tx.update_case(case.id, details=dict(case.details) | {"told_position": position})
+        return Step(route="moved", case_id=case.id,
+                    replies=[Outgoing(self.render("queue_moved", position=position))])
 
     async def apologise(self, tx: Transaction, case: Case, now: datetime) -> Step:
         await tx.update_case(case.id, details=dict(case.details) | {

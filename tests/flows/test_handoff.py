@@ -231,3 +231,16 @@ async def test_out_of_hours_the_person_is_told_when_counsellors_are_back(
     await open_case(desk_core)
     status = (await to_person(desk_core))[-1]
     assert "ngoài giờ làm việc" in status and "07:30 ngày 30/11" in status
+
+
+async def test_people_are_told_when_their_place_in_the_queue_moves(desk_core: Core) -> None:
+    ids = [await open_case(desk_core, str(300 + i)) for i in range(4)]  # the 4th is told "4"
+    assert (await desk_core.watch.run_once()).updated == ()
+    await desk_core.desk.handle(staff(5001, button=f"case:claim:{ids[0]}"))
+    assert (await desk_core.watch.run_once()).updated == ()  # 4 -> 3 is not material
+    await desk_core.desk.handle(staff(5001, button=f"case:claim:{ids[1]}"))
+    assert ids[3] in (await desk_core.watch.run_once()).updated  # 4 -> 2: halved
+    assert any("vị trí số 2" in t for t in await to_person(desk_core, "303"))
+    await desk_core.desk.handle(staff(5002, button=f"case:claim:{ids[2]}"))
+    await desk_core.watch.run_once()
+    assert (await to_person(desk_core, "303"))[-1].startswith("Bạn đã lên vị trí số 1")
