@@ -8,22 +8,31 @@ names the key and what is wrong; `hotline` prints it and exits.
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, TypeVar
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from typing import Any
+from zoneinfo import ZoneInfo
 
 import yaml
 
-T = TypeVar("T")
+from bot.config_values import (
+    ConfigError,
+    Section,
+    as_bool,
+    as_days_by_outcome,
+    as_float,
+    as_int,
+    as_list,
+    as_office_hours,
+    as_text,
+    as_timezone,
+    as_url,
+    one_of,
+)
 
 DEFAULT_BASE_URL = "https://api.telegram.org/bot"
 DEFAULT_BASE_FILE_URL = "https://api.telegram.org/file/bot"
-
-
-class ConfigError(Exception):
-    """A configuration value is missing or wrong. str(error) is one line naming the key."""
 
 
 @dataclass(frozen=True)
@@ -148,84 +157,6 @@ class Config:
         return Path(__file__).resolve().parent.parent / "knowledge"
 
 
-# ---------------------------------------------------------------- reading values
-
-
-class _Section:
-    """Values of one section: the YAML mapping overlaid by HOTLINE_<SECTION>_<KEY>."""
-
-    def __init__(self, name: str, data: Any, env: Mapping[str, str]) -> None:
-        if data is None:
-            data = {}
-        if not isinstance(data, dict):
-            raise ConfigError(f"{name}: must be a mapping of keys, got {type(data).__name__}")
-        self.name = name
-        self.data: dict[str, Any] = data
-        self.env = env
-
-    def raw(self, key: str) -> tuple[Any, str]:
-        env_key = f"HOTLINE_{self.name.upper()}_{key.upper()}"
-        if env_key in self.env:
-            return self.env[env_key], env_key
-        return self.data.get(key), f"{self.name}.{key}"
-
-    def get(self, key: str, default: T, convert: Callable[[Any, str], T]) -> T:
-        value, where = self.raw(key)
-        if value is None or value == "":
-            return default
-        return convert(value, where)
-
-
-def _str(value: Any, where: str) -> str:
-    if isinstance(value, (dict, list)):
-        raise ConfigError(f"{where}: must be text, got {type(value).__name__}")
-    return str(value)
-
-
-def _int(value: Any, where: str) -> int:
-    try:
-        if isinstance(value, bool):
-            raise ValueError
-        return int(str(value).strip())
-    except ValueError:
-        raise ConfigError(f"{where}: must be a whole number, got {value!r}") from None
-
-
-def _float(value: Any, where: str) -> float:
-    try:
-        return float(str(value).strip())
-    except ValueError:
-        raise ConfigError(f"{where}: must be a number, got {value!r}") from None
-
-
-def _bool(value: Any, where: str) -> bool:
-    if isinstance(value, bool):
-        return value
-    text = str(value).strip().lower()
-    if text in {"1", "true", "yes", "on"}:
-        return True
-    if text in {"0", "false", "no", "off"}:
-        return False
-    raise ConfigError(f"{where}: must be true or false, got {value!r}")
-
-
-def _choice(*allowed: str) -> Callable[[Any, str], str]:
-    def convert(value: Any, where: str) -> str:
-        text = str(value).strip().lower()
-        if text not in allowed:
-            raise ConfigError(f"{where}: must be one of {', '.join(allowed)}, got {value!r}")
-        return text
-
-    return convert
-
-
-def _url(value: Any, where: str) -> str:
-    text = str(value).strip()
-    if not text.startswith(("http://", "https://")):
-        raise ConfigError(f"{where}: must be an http:// or https:// URL, got {text!r}")
-    return text
-
-
 def _members(value: Any, where: str) -> tuple[StaffMember, ...]:
     """A list of ids, `{id: name}` mappings, or (from the environment) '5001,5002'."""
     if isinstance(value, (int, str)):
@@ -255,26 +186,6 @@ def _merge_names(
     return tuple(StaffMember(m.user_id, m.name or names.get(m.user_id, "")) for m in members)
 
 
-def _office_hours(value: Any, where: str) -> str:
-    from flows.office_hours import OfficeHours, OfficeHoursError
-
-    text = str(value).strip()
-    try:
-        OfficeHours.parse(text, ZoneInfo("UTC"))
-    except OfficeHoursError as exc:
-        raise ConfigError(f"{where}: {exc}") from None
-    return text
-
-
-def _timezone(value: Any, where: str) -> str:
-    text = str(value).strip()
-    try:
-        ZoneInfo(text)
-    except (ZoneInfoNotFoundError, ValueError):
-        raise ConfigError(f"{where}: unknown time zone {text!r}") from None
-    return text
-
-
 # ---------------------------------------------------------------- building Config
 
 
@@ -302,37 +213,37 @@ def build_config(data: Mapping[str, Any], env: Mapping[str, str]) -> Config:
         if section not in known:
             raise ConfigError(f"{section}: unknown section (known: {', '.join(sorted(known))})")
     return Config(
-        telegram=_telegram(_Section("telegram", data.get("telegram"), env)),
-        staff=_staff(_Section("staff", data.get("staff"), env)),
-        database=_database(_Section("database", data.get("database"), env)),
-        hotline=_hotline(_Section("hotline", data.get("hotline"), env)),
-        delivery=_delivery(_Section("delivery", data.get("delivery"), env)),
-        zalo=_zalo(_Section("zalo", data.get("zalo"), env)),
-        retention=_retention(_Section("retention", data.get("retention"), env)),
+        telegram=_telegram(Section("telegram", data.get("telegram"), env)),
+        staff=_staff(Section("staff", data.get("staff"), env)),
+        database=_database(Section("database", data.get("database"), env)),
+        hotline=_hotline(Section("hotline", data.get("hotline"), env)),
+        delivery=_delivery(Section("delivery", data.get("delivery"), env)),
+        zalo=_zalo(Section("zalo", data.get("zalo"), env)),
+        retention=_retention(Section("retention", data.get("retention"), env)),
         logging=LoggingConfig(
-            level=_Section("logging", data.get("logging"), env).get(
-                "level", "INFO", _choice("debug", "info", "warning", "error")
+            level=Section("logging", data.get("logging"), env).get(
+                "level", "INFO", one_of("debug", "info", "warning", "error")
             ).upper()
         ),
     )
 
 
-def _telegram(s: _Section) -> TelegramConfig:
+def _telegram(s: Section) -> TelegramConfig:
     d = TelegramConfig()
-    mode = s.get("mode", d.mode, _choice("polling", "webhook"))
+    mode = s.get("mode", d.mode, one_of("polling", "webhook"))
     cfg = TelegramConfig(
-        token=s.get("token", d.token, _str).strip(),
-        base_url=s.get("base_url", d.base_url, _url),
-        base_file_url=s.get("base_file_url", d.base_file_url, _url),
+        token=s.get("token", d.token, as_text).strip(),
+        base_url=s.get("base_url", d.base_url, as_url),
+        base_file_url=s.get("base_file_url", d.base_file_url, as_url),
         mode=mode,
-        webhook_url=s.get("webhook_url", d.webhook_url, _url),
-        webhook_listen=s.get("webhook_listen", d.webhook_listen, _str),
-        webhook_port=s.get("webhook_port", d.webhook_port, _int),
-        webhook_path=s.get("webhook_path", d.webhook_path, _str).strip("/"),
-        secret_token=s.get("secret_token", d.secret_token, _str),
-        staff_chat_id=s.get("staff_chat_id", None, _int),
-        poll_timeout=s.get("poll_timeout", d.poll_timeout, _int),
-        rate_limit=s.get("rate_limit", d.rate_limit, _bool),
+        webhook_url=s.get("webhook_url", d.webhook_url, as_url),
+        webhook_listen=s.get("webhook_listen", d.webhook_listen, as_text),
+        webhook_port=s.get("webhook_port", d.webhook_port, as_int),
+        webhook_path=s.get("webhook_path", d.webhook_path, as_text).strip("/"),
+        secret_token=s.get("secret_token", d.secret_token, as_text),
+        staff_chat_id=s.get("staff_chat_id", None, as_int),
+        poll_timeout=s.get("poll_timeout", d.poll_timeout, as_int),
+        rate_limit=s.get("rate_limit", d.rate_limit, as_bool),
     )
     if cfg.token and ":" not in cfg.token:
         raise ConfigError("telegram.token: does not look like a BotFather token (id:secret)")
@@ -350,17 +261,7 @@ def _telegram(s: _Section) -> TelegramConfig:
     return cfg
 
 
-def _list(value: Any, where: str) -> tuple[str, ...]:
-    if isinstance(value, str):
-        items = [v.strip() for v in value.split(",")]
-    elif isinstance(value, list):
-        items = [str(v).strip() for v in value]
-    else:
-        raise ConfigError(f"{where}: must be a list, got {value!r}")
-    return tuple(i for i in items if i)
-
-
-def _staff(s: _Section) -> StaffConfig:
+def _staff(s: Section) -> StaffConfig:
     d = StaffConfig()
     named = _members(s.data.get("counsellors") or [], "staff.counsellors") + _members(
         s.data.get("supervisors") or [], "staff.supervisors"
@@ -369,13 +270,13 @@ def _staff(s: _Section) -> StaffConfig:
         counsellors=_merge_names(s.get("counsellors", (), _members), named),
         supervisors=_merge_names(s.get("supervisors", (), _members), named),
         on_call=_merge_names(s.get("on_call", (), _members), named),
-        critical_alert_after=s.get("critical_alert_after", d.critical_alert_after, _float),
-        urgent_alert_after=s.get("urgent_alert_after", d.urgent_alert_after, _float),
-        max_active_cases=s.get("max_active_cases", d.max_active_cases, _int),
-        abandon_after=s.get("abandon_after", d.abandon_after, _float),
-        silent_close_after=s.get("silent_close_after", d.silent_close_after, _float),
-        outcomes=s.get("outcomes", d.outcomes, _list),
-        rating_request=s.get("rating_request", d.rating_request, _bool),
+        critical_alert_after=s.get("critical_alert_after", d.critical_alert_after, as_float),
+        urgent_alert_after=s.get("urgent_alert_after", d.urgent_alert_after, as_float),
+        max_active_cases=s.get("max_active_cases", d.max_active_cases, as_int),
+        abandon_after=s.get("abandon_after", d.abandon_after, as_float),
+        silent_close_after=s.get("silent_close_after", d.silent_close_after, as_float),
+        outcomes=s.get("outcomes", d.outcomes, as_list),
+        rating_request=s.get("rating_request", d.rating_request, as_bool),
     )
     if cfg.max_active_cases < 1:
         raise ConfigError("staff.max_active_cases: must be at least 1")
@@ -384,8 +285,8 @@ def _staff(s: _Section) -> StaffConfig:
     return cfg
 
 
-def _database(s: _Section) -> DatabaseConfig:
-    url = s.get("url", DatabaseConfig().url, _str).strip()
+def _database(s: Section) -> DatabaseConfig:
+    url = s.get("url", DatabaseConfig().url, as_text).strip()
     if not url.startswith(("sqlite:///", "postgresql://", "postgres://")):
         raise ConfigError(
             f"database.url: must start with sqlite:/// or postgresql://, got {url!r}"
@@ -395,47 +296,47 @@ def _database(s: _Section) -> DatabaseConfig:
     return DatabaseConfig(url=url)
 
 
-def _hotline(s: _Section) -> HotlineConfig:
+def _hotline(s: Section) -> HotlineConfig:
     d = HotlineConfig()
     cfg = HotlineConfig(
-        name=s.get("name", d.name, _str),
-        timezone=s.get("timezone", d.timezone, _timezone),
-        knowledge_dir=s.get("knowledge_dir", d.knowledge_dir, _str),
-        kb_max_age_days=s.get("kb_max_age_days", d.kb_max_age_days, _int),
-        office_hours=s.get("office_hours", d.office_hours, _office_hours),
+        name=s.get("name", d.name, as_text),
+        timezone=s.get("timezone", d.timezone, as_timezone),
+        knowledge_dir=s.get("knowledge_dir", d.knowledge_dir, as_text),
+        kb_max_age_days=s.get("kb_max_age_days", d.kb_max_age_days, as_int),
+        office_hours=s.get("office_hours", d.office_hours, as_office_hours),
     )
     if cfg.knowledge_dir and not Path(cfg.knowledge_dir).is_dir():
         raise ConfigError(f"hotline.knowledge_dir: {cfg.knowledge_dir!r} is not a folder")
     return cfg
 
 
-def _delivery(s: _Section) -> DeliveryConfig:
+def _delivery(s: Section) -> DeliveryConfig:
     d = DeliveryConfig()
     cfg = DeliveryConfig(
-        max_attempts=s.get("max_attempts", d.max_attempts, _int),
-        base_delay=s.get("base_delay", d.base_delay, _float),
-        max_delay=s.get("max_delay", d.max_delay, _float),
+        max_attempts=s.get("max_attempts", d.max_attempts, as_int),
+        base_delay=s.get("base_delay", d.base_delay, as_float),
+        max_delay=s.get("max_delay", d.max_delay, as_float),
     )
     if cfg.max_attempts < 1:
         raise ConfigError("delivery.max_attempts: must be at least 1")
     return cfg
 
 
-def _zalo(s: _Section) -> ZaloConfig:
+def _zalo(s: Section) -> ZaloConfig:
     d = ZaloConfig()
     cfg = ZaloConfig(
-        enabled=s.get("enabled", d.enabled, _bool),
-        app_id=s.get("app_id", d.app_id, _str).strip(),
-        app_secret=s.get("app_secret", d.app_secret, _str).strip(),
-        oa_secret_key=s.get("oa_secret_key", d.oa_secret_key, _str).strip(),
-        access_token=s.get("access_token", d.access_token, _str).strip(),
-        refresh_token=s.get("refresh_token", d.refresh_token, _str).strip(),
-        api_base_url=s.get("api_base_url", d.api_base_url, _url).rstrip("/"),
-        oauth_base_url=s.get("oauth_base_url", d.oauth_base_url, _url).rstrip("/"),
-        listen=s.get("listen", d.listen, _str),
-        port=s.get("port", d.port, _int),
-        webhook_path=s.get("webhook_path", d.webhook_path, _str).strip("/"),
-        replay_window=s.get("replay_window", d.replay_window, _int),
+        enabled=s.get("enabled", d.enabled, as_bool),
+        app_id=s.get("app_id", d.app_id, as_text).strip(),
+        app_secret=s.get("app_secret", d.app_secret, as_text).strip(),
+        oa_secret_key=s.get("oa_secret_key", d.oa_secret_key, as_text).strip(),
+        access_token=s.get("access_token", d.access_token, as_text).strip(),
+        refresh_token=s.get("refresh_token", d.refresh_token, as_text).strip(),
+        api_base_url=s.get("api_base_url", d.api_base_url, as_url).rstrip("/"),
+        oauth_base_url=s.get("oauth_base_url", d.oauth_base_url, as_url).rstrip("/"),
+        listen=s.get("listen", d.listen, as_text),
+        port=s.get("port", d.port, as_int),
+        webhook_path=s.get("webhook_path", d.webhook_path, as_text).strip("/"),
+        replay_window=s.get("replay_window", d.replay_window, as_int),
     )
     if cfg.enabled:
         for key in ("app_id", "app_secret", "oa_secret_key"):
@@ -446,20 +347,14 @@ def _zalo(s: _Section) -> ZaloConfig:
     return cfg
 
 
-def _days_by_outcome(value: Any, where: str) -> tuple[tuple[str, int], ...]:
-    if not isinstance(value, dict):
-        raise ConfigError(f"{where}: must map outcomes to days, e.g. {{chuyển tuyến: 730}}")
-    return tuple((str(k), _int(v, f"{where}.{k}")) for k, v in value.items())
-
-
-def _retention(s: _Section) -> RetentionConfig:
+def _retention(s: Section) -> RetentionConfig:
     d = RetentionConfig()
     cfg = RetentionConfig(
-        conversation_days=s.get("conversation_days", d.conversation_days, _int),
-        closed_case_days=s.get("closed_case_days", d.closed_case_days, _int),
-        outcome_days=s.get("outcome_days", d.outcome_days, _days_by_outcome),
-        audit_days=s.get("audit_days", d.audit_days, _int),
-        delivery_days=s.get("delivery_days", d.delivery_days, _int),
+        conversation_days=s.get("conversation_days", d.conversation_days, as_int),
+        closed_case_days=s.get("closed_case_days", d.closed_case_days, as_int),
+        outcome_days=s.get("outcome_days", d.outcome_days, as_days_by_outcome),
+        audit_days=s.get("audit_days", d.audit_days, as_int),
+        delivery_days=s.get("delivery_days", d.delivery_days, as_int),
     )
     for key in ("conversation_days", "closed_case_days", "audit_days", "delivery_days"):
         if getattr(cfg, key) < 1:

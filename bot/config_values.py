@@ -1,0 +1,125 @@
+"""Reading configuration values: one section's YAML overlaid by HOTLINE_<SECTION>_<KEY>, and
+converters that turn text into typed values or raise a ConfigError naming the key."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Any, TypeVar
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from flows.office_hours import OfficeHours, OfficeHoursError
+
+T = TypeVar("T")
+
+
+class ConfigError(Exception):
+    """A configuration value is missing or wrong. str(error) is one line naming the key."""
+
+
+class Section:
+    """Values of one section: the YAML mapping overlaid by HOTLINE_<SECTION>_<KEY>."""
+
+    def __init__(self, name: str, data: Any, env: Mapping[str, str]) -> None:
+        if data is None:
+            data = {}
+        if not isinstance(data, dict):
+            raise ConfigError(f"{name}: must be a mapping of keys, got {type(data).__name__}")
+        self.name = name
+        self.data: dict[str, Any] = data
+        self.env = env
+
+    def raw(self, key: str) -> tuple[Any, str]:
+        env_key = f"HOTLINE_{self.name.upper()}_{key.upper()}"
+        if env_key in self.env:
+            return self.env[env_key], env_key
+        return self.data.get(key), f"{self.name}.{key}"
+
+    def get(self, key: str, default: T, convert: Callable[[Any, str], T]) -> T:
+        value, where = self.raw(key)
+        if value is None or value == "":
+            return default
+        return convert(value, where)
+
+
+def as_text(value: Any, where: str) -> str:
+    if isinstance(value, (dict, list)):
+        raise ConfigError(f"{where}: must be text, got {type(value).__name__}")
+    return str(value)
+
+
+def as_int(value: Any, where: str) -> int:
+    try:
+        if isinstance(value, bool):
+            raise ValueError
+        return int(str(value).strip())
+    except ValueError:
+        raise ConfigError(f"{where}: must be a whole number, got {value!r}") from None
+
+
+def as_float(value: Any, where: str) -> float:
+    try:
+        return float(str(value).strip())
+    except ValueError:
+        raise ConfigError(f"{where}: must be a number, got {value!r}") from None
+
+
+def as_bool(value: Any, where: str) -> bool:
+    if isinstance(value, bool):
+        return value
+    text = str(value).strip().lower()
+    if text in {"1", "true", "yes", "on"}:
+        return True
+    if text in {"0", "false", "no", "off"}:
+        return False
+    raise ConfigError(f"{where}: must be true or false, got {value!r}")
+
+
+def one_of(*allowed: str) -> Callable[[Any, str], str]:
+    def convert(value: Any, where: str) -> str:
+        text = str(value).strip().lower()
+        if text not in allowed:
+            raise ConfigError(f"{where}: must be one of {', '.join(allowed)}, got {value!r}")
+        return text
+
+    return convert
+
+
+def as_url(value: Any, where: str) -> str:
+    text = str(value).strip()
+    if not text.startswith(("http://", "https://")):
+        raise ConfigError(f"{where}: must be an http:// or https:// URL, got {text!r}")
+    return text
+
+
+def as_office_hours(value: Any, where: str) -> str:
+    text = str(value).strip()
+    try:
+        OfficeHours.parse(text, ZoneInfo("UTC"))
+    except OfficeHoursError as exc:
+        raise ConfigError(f"{where}: {exc}") from None
+    return text
+
+
+def as_timezone(value: Any, where: str) -> str:
+    text = str(value).strip()
+    try:
+        ZoneInfo(text)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ConfigError(f"{where}: unknown time zone {text!r}") from None
+    return text
+
+
+def as_list(value: Any, where: str) -> tuple[str, ...]:
+    if isinstance(value, str):
+        items = [v.strip() for v in value.split(",")]
+    elif isinstance(value, list):
+        items = [str(v).strip() for v in value]
+    else:
+        raise ConfigError(f"{where}: must be a list, got {value!r}")
+    return tuple(i for i in items if i)
+
+
+def as_days_by_outcome(value: Any, where: str) -> tuple[tuple[str, int], ...]:
+    if not isinstance(value, dict):
+        raise ConfigError(f"{where}: must map outcomes to days, e.g. {{chuyển tuyến: 730}}")
+    return tuple((str(k), as_int(v, f"{where}.{k}")) for k, v in value.items())
