@@ -127,7 +127,10 @@ class Dispatcher:
             return await self._handle(incoming)
 
     async def _handle(self, incoming: Incoming) -> Handled:
-        async with self.store.transaction() as tx:
+        # Triage is pure and fast: done before queueing for the store, so that a message that
+        # signals danger is handled ahead of ordinary ones.
+        assessment = self.assess(incoming)
+        async with self.store.transaction(urgent=self.is_urgent(incoming, assessment)) as tx:
             if await tx.is_processed(incoming.channel, incoming.event_id):
                 return Handled(route="duplicate")
             now = self.services.clock()
@@ -138,7 +141,7 @@ class Dispatcher:
                 event_id=incoming.event_id, meta=meta,
             )
             turn = Turn(incoming, person, tx, self.services, now)
-            step = await self.route(turn)
+            step = await self.route(turn, assessment)
             if step.case_id is not None:
                 await tx.link_message(message_id, step.case_id)
             flow = step.flow or person.flow
@@ -183,11 +186,10 @@ class Dispatcher:
                 await tx.add_message(person.id, "out", "text", apology.text, now)
                 await tx.mark_processed(incoming.channel, incoming.event_id, now)
 
-    async def route(self, turn: Turn) -> Step:
+    async def route(self, turn: Turn, assessment: Assessment | None) -> Step:
         incoming = turn.incoming
         if incoming.kind in (IncomingKind.LEFT, IncomingKind.JOINED):
             return Step(route="membership")  # nothing to say; a blocked bot cannot reply
-        assessment = self.assess(turn)
         if assessment is not None and assessment.level != "none":
             # Safety first: danger in any message wins over whatever flow the person is in.
             if turn.person.flow in (FlowName.WAITING, FlowName.TALKING):
@@ -195,9 +197,16 @@ class Dispatcher:
             return await emergency.on_signal(turn, assessment)
         return await self.route_by_flow(turn)
 
-    def assess(self, turn: Turn) -> Assessment | None:
+    def is_urgent(self, incoming: Incoming, assessment: Assessment | None = None) -> bool:
+        """Does this message signal danger (or ask for emergency help)? Pure and fast, so
+        channels may ask before storing it, to put it ahead of ordinary work."""
+        if incoming.button == menu.MENU_EMERGENCY or incoming.command in ("khancap", "sos"):
+            return True
+        assessment = assessment or self.assess(incoming)
+        return assessment is not None and assessment.level != "none"
+
+    def assess(self, incoming: Incoming) -> Assessment | None:
         triage = self.services.triage
-        incoming = turn.incoming
         text = incoming.text or (incoming.attachment.caption if incoming.attachment else "")
         if triage is None or not text.strip() or incoming.kind is IncomingKind.BUTTON:
             return None

@@ -24,13 +24,22 @@ from telegram import (
 from telegram.error import (
     TelegramError,
 )
-from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, ContextTypes, TypeHandler
+from telegram.ext import (
+    AIORateLimiter,
+    Application,
+    ApplicationBuilder,
+    ContextTypes,
+    ExtBot,
+    TypeHandler,
+)
+from telegram.request import HTTPXRequest
 
 from bot.app import Core
 from bot.channels.telegram_send import delivery_errors, send_outgoing
 from bot.channels.telegram_staff import StaffSender
 from bot.channels.telegram_updates import CHANNEL, update_to_incoming, update_to_staff
 from bot.delivery import Deliverer
+from flows.dispatch import Dispatcher
 from flows.messages import Outgoing
 from flows.outbox import STAFF_CHANNEL
 from flows.store import Delivery, InboundEvent, Store
@@ -41,22 +50,59 @@ log = logging.getLogger(__name__)
 BOT_COMMANDS = ("start", "help", "tuvanvien", "khancap", "huy")
 
 
+def inbound_event(update: Update) -> InboundEvent:
+    return InboundEvent(
+        channel=CHANNEL,
+        event_id=str(update.update_id),
+        payload=json.dumps(update.to_dict(), ensure_ascii=False),
+        received_at=datetime.now(UTC),
+    )
+
+
+class InboxBot(ExtBot[None]):
+    """PTB's bot, keeping each polled batch in the inbox before handing it over: the next
+    getUpdates, which confirms the batch to Telegram, can only be sent after that. One write
+    per batch instead of one per update keeps a burst from queueing at the store."""
+
+    def __init__(self, store: Store, dispatcher: Dispatcher, **kwargs: Any) -> None:
+        self._inbox = store  # set before PTB freezes the object's attributes
+        self._dispatcher = dispatcher
+        self._kept: set[int] = set()
+        super().__init__(**kwargs)
+
+    def _urgent(self, update: Update) -> bool:
+        incoming = update_to_incoming(update)
+        return incoming is not None and self._dispatcher.is_urgent(incoming)
+
+    async def get_updates(self, *args: Any, **kwargs: Any) -> tuple[Update, ...]:
+        updates = await super().get_updates(*args, **kwargs)
+        if updates:
+            await self._inbox.record_inbound([inbound_event(u) for u in updates],
+                                             urgent=any(self._urgent(u) for u in updates))
+            self._kept.update(u.update_id for u in updates)
+        return updates
+
+    def take_kept(self, update_id: int) -> bool:
+        """True (once) if this update was already kept with its batch."""
+        if update_id in self._kept:
+            self._kept.discard(update_id)
+            return True
+        return False
+
+
 class DurableUpdateQueue(asyncio.Queue[object]):
-    """An update queue that keeps every update in the inbox before anything else sees it."""
+    """The application's update queue. A webhook update (or any not kept with a polled batch)
+    is written to the inbox before anything else sees it; PTB's webhook answers Telegram only
+    after this returns."""
 
     def __init__(self, store: Store) -> None:
         super().__init__()
         self.store = store
+        self.bot: InboxBot | None = None
 
     async def put(self, item: object) -> None:
-        if isinstance(item, Update):
-            event = InboundEvent(
-                channel=CHANNEL,
-                event_id=str(item.update_id),
-                payload=json.dumps(item.to_dict(), ensure_ascii=False),
-                received_at=datetime.now(UTC),
-            )
-            await self.store.record_inbound([event])
+        if isinstance(item, Update) and not (self.bot and self.bot.take_kept(item.update_id)):
+            await self.store.record_inbound([inbound_event(item)])
         await super().put(item)
 
     async def requeue(self, item: object) -> None:
@@ -112,19 +158,27 @@ class TelegramChannel:
 
     def _build_application(self) -> Application[Any, Any, Any, Any, Any, Any]:
         cfg = self.config.telegram
-        builder = (
+        bot = InboxBot(
+            self.store,
+            self.dispatcher,
+            token=cfg.token,
+            base_url=cfg.base_url,
+            base_file_url=cfg.base_file_url,
+            # What ApplicationBuilder would build, with the long-poll's read timeout.
+            request=HTTPXRequest(connection_pool_size=256),
+            get_updates_request=HTTPXRequest(connection_pool_size=1,
+                                             read_timeout=cfg.poll_timeout + 5),
+            rate_limiter=AIORateLimiter(max_retries=0) if cfg.rate_limit else None,
+        )
+        self.queue.bot = bot
+        application = (
             ApplicationBuilder()
-            .token(cfg.token)
-            .base_url(cfg.base_url)
-            .base_file_url(cfg.base_file_url)
+            .bot(bot)
             .update_queue(self.queue)
             # Different people concurrently; the dispatcher keeps each person's order.
             .concurrent_updates(True)
-            .get_updates_read_timeout(cfg.poll_timeout + 5)
+            .build()
         )
-        if cfg.rate_limit:
-            builder = builder.rate_limiter(AIORateLimiter(max_retries=0))
-        application = builder.build()
         application.add_handler(TypeHandler(Update, self.on_update))
         application.add_error_handler(self.on_error)
         return application

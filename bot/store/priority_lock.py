@@ -15,7 +15,8 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 QUICK = 0  # one statement
-WORK = 1  # a unit of work
+URGENT = 1  # a unit of work for a message that signals danger
+WORK = 2  # any other unit of work
 
 
 class PriorityLock:
