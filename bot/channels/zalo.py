@@ -47,7 +47,7 @@ from bot.delivery import Deliverer, FailureHook
 from bot.store.sqlite import SqliteStore
 from bot.store.zalo_tokens import ZaloTokenStore
 from flows.dispatch import Dispatcher
-from flows.messages import Incoming
+from flows.messages import Incoming, IncomingKind
 from flows.ports import Renderer
 from flows.store import InboundEvent
 
@@ -88,7 +88,7 @@ class ZaloChannel:
         self.deliverer = Deliverer(
             store,
             CHANNEL,
-            ZaloSender(self.api, self.render),
+            ZaloSender(self.api, self.render, store),
             config.delivery,
             on_undeliverable=on_undeliverable,
         )
@@ -192,8 +192,18 @@ class ZaloChannel:
                 extra={"event": "zalo_store_failed"},
             )
 
+    async def _as_button(self, incoming: Incoming) -> Incoming:
+        """A text that is the label of a button we offered this person is that button."""
+        if incoming.kind is not IncomingKind.TEXT or not incoming.text:
+            return incoming
+        data = await self.store.offered_button(CHANNEL, incoming.user_id, incoming.text.strip())
+        if data is None:
+            return incoming
+        return replace(incoming, kind=IncomingKind.BUTTON, button=data, text="")
+
     async def _process(self, incoming: Incoming) -> None:
         try:
+            incoming = await self._as_button(incoming)
             await self.dispatcher.handle(incoming)
         except Exception:
             log.error(

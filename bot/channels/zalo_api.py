@@ -18,14 +18,13 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, Protocol
 
 import httpx
 
 from bot.channels.chunks import split_text
-from bot.channels.zalo_events import button_payload
 from bot.config import ZaloConfig
 from bot.delivery import RetryLater, Undeliverable
 from bot.store.zalo_tokens import ZaloTokens, ZaloTokenStore
@@ -37,7 +36,9 @@ log = logging.getLogger(__name__)
 TEXT_LIMIT = 2000  # Zalo refuses longer texts (-210)
 MAX_BUTTONS = 5  # per template
 TITLE_LIMIT = 100  # characters of a button title
-BUTTON_TYPE = "oa.query.show"  # the payload comes back as the person's text (shown in the chat)
+# The payload comes back as the person's text, shown in the chat as if they had typed it, so
+# the payload is the label itself; the channel maps it back to the button's data.
+BUTTON_TYPE = "oa.query.show"
 MORE_BUTTONS_TEXT = "…"  # the text of a second template that only carries more buttons
 
 TOKEN_ERRORS = frozenset({-216, -220, -124})  # access token invalid or expired
@@ -162,7 +163,7 @@ def _title(label: str) -> str:
 
 def query_buttons(buttons: list[Button]) -> list[dict[str, Any]]:
     return [
-        {"type": BUTTON_TYPE, "title": _title(b.label), "payload": button_payload(b.data)}
+        {"type": BUTTON_TYPE, "title": _title(b.label), "payload": _title(b.label)}
         for b in buttons
     ]
 
@@ -297,14 +298,24 @@ def _retry_after(response: httpx.Response) -> float | None:
         return None
 
 
+class ButtonMemory(Protocol):
+    async def remember_buttons(
+        self, channel: str, recipient: str, buttons: Sequence[tuple[str, str]], at: datetime
+    ) -> None: ...
+
+
 class ZaloSender:
     """Outgoing -> Zalo messages (the Deliverer's Sender)."""
 
-    def __init__(self, api: ZaloApi, render: Renderer) -> None:
+    def __init__(self, api: ZaloApi, render: Renderer, buttons: ButtonMemory) -> None:
         self.api = api
         self.render = render
+        self.buttons = buttons
 
     async def send(self, recipient: str, message: Outgoing) -> str:
+        offered = [(_title(b.label), b.data) for b in message.button_list()]
+        if offered:  # before sending: a press can come back before the send returns
+            await self.buttons.remember_buttons("zalo", recipient, offered, datetime.now(UTC))
         hint = ""
         if message.location_button:
             hint = self.render.render("zalo_location_hint", label=message.location_button)

@@ -4,6 +4,7 @@ and the retention purge's targets, in portable SQL."""
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -143,6 +144,25 @@ class SqlQueries:
             for r in rows
         ]
 
+    async def remember_buttons(
+        self, channel: str, recipient: str, buttons: Sequence[tuple[str, str]], at: datetime
+    ) -> None:
+        """The latest offer of a label wins: it is the one on the person's screen."""
+        for label, data in buttons:
+            await self.ex.execute(
+                "INSERT INTO offered_buttons (channel, recipient, label, data, offered_at)"
+                " VALUES (?, ?, ?, ?, ?) ON CONFLICT (channel, recipient, label) DO UPDATE SET"
+                " data = excluded.data, offered_at = excluded.offered_at",
+                (channel, recipient, label, data, ts(at)),
+            )
+
+    async def offered_button(self, channel: str, recipient: str, label: str) -> str | None:
+        rows = await self.ex.fetch(
+            "SELECT data FROM offered_buttons WHERE channel = ? AND recipient = ? AND label = ?",
+            (channel, recipient, label),
+        )
+        return str(rows[0][0]) if rows else None
+
 
 def purge_targets(now: datetime, policy: RetentionPolicy) -> list[tuple[str, str, list[Any]]]:
     """(kind, "table WHERE …", parameters) of everything past its retention time, in an order
@@ -180,4 +200,5 @@ def purge_targets(now: datetime, policy: RetentionPolicy) -> list[tuple[str, str
          " AND created_at < ?", [delivery]),
         ("handled events", "inbox WHERE processed_at IS NOT NULL AND received_at < ?",
          [delivery]),
+        ("offered buttons", "offered_buttons WHERE offered_at < ?", [conversation]),
     ]

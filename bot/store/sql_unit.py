@@ -194,6 +194,12 @@ class SqlTransaction:
             f"DELETE FROM cases WHERE person_id = ? AND id NOT IN ({marks})", (person_id, *keep)
         )
         await self.ex.execute("DELETE FROM answer_feedback WHERE person_id = ?", (person_id,))
+        await self.ex.execute(
+            "DELETE FROM offered_buttons WHERE EXISTS (SELECT 1 FROM people p WHERE p.id = ?"
+            " AND p.channel = offered_buttons.channel"
+            " AND p.external_id = offered_buttons.recipient)",
+            (person_id,),
+        )
         # Replies too, sent or not (a greeting holds the name), except a kept case's.
         await self.ex.execute(
             f"DELETE FROM outbox WHERE person_id = ? AND (case_id IS NULL"

@@ -13,7 +13,6 @@ import pytest
 
 from bot.app import Core, open_core
 from bot.channels.zalo_api import TokenManager, ZaloApi, ZaloSender
-from bot.channels.zalo_events import BUTTON_PREFIX
 from bot.delivery import RetryLater, Undeliverable
 from bot.store.zalo_tokens import ZaloTokens, ZaloTokenStore
 from flows.messages import Button, Outgoing
@@ -30,7 +29,7 @@ class Parts:
         self.store = ZaloTokenStore(core.store, APP_ID)
         self.tokens = TokenManager(core.config.zalo, self.client, self.store)
         self.api = ZaloApi(core.config.zalo, self.client, self.tokens)
-        self.sender = ZaloSender(self.api, core.services.render)
+        self.sender = ZaloSender(self.api, core.services.render, core.store)
 
 
 @pytest.fixture
@@ -50,14 +49,18 @@ def menu(n: int) -> tuple[tuple[Button, ...], ...]:
 # ---------------------------------------------------------------- shapes
 
 
-async def test_a_text_with_buttons_becomes_query_buttons_that_carry_the_button_data(
+async def test_a_text_with_buttons_becomes_query_buttons_whose_payload_is_the_label(
     parts: Parts, zalo_api: ZaloApiStandIn  # noqa: F811
 ) -> None:
     ref = await parts.sender.send(USER, Outgoing("Bạn cần giúp gì?", buttons=menu(3)))
     (call,) = zalo_api.sends(USER)
     assert ref == call.answer["data"]["message_id"]
     assert call.text == "Bạn cần giúp gì?"
-    assert call.buttons == [(f"Nút {i}", f"{BUTTON_PREFIX}menu:{i}") for i in range(3)]
+    # Zalo shows a pressed query button's payload as the person's message: the label reads
+    # naturally there, and the offer is remembered so the label leads back to the data.
+    assert call.buttons == [(f"Nút {i}", f"Nút {i}") for i in range(3)]
+    for i in range(3):
+        assert await parts.core.store.offered_button("zalo", USER, f"Nút {i}") == f"menu:{i}"
     assert call.headers["access_token"] in zalo_api.access_tokens
 
 
@@ -83,7 +86,7 @@ async def test_more_than_five_buttons_go_in_several_templates_and_titles_are_cut
     first, second = zalo_api.sends(USER)
     assert len(first.buttons) == 5 and len(second.buttons) == 2
     assert first.text == "Chọn một mục"
-    assert len(second.buttons[1][0]) == 100 and second.buttons[1][1] == "#btn:menu:long"
+    assert len(second.buttons[1][0]) == 100 and second.buttons[1][1] == second.buttons[1][0]
 
 
 async def test_a_location_request_adds_the_zalo_hint_from_the_template(

@@ -35,8 +35,9 @@ async def test_a_person_starts_uses_the_menu_and_sends_a_sticker_and_an_image(
     url = webhook_url(zalo_channel)
     assert (await post_event(url, z.text(USER, "/start"))).status_code == 200
     welcome = await zalo_api.wait_for(reply_to(USER, "Xin chào!"))
+    # The payload is the label, so the chat shows what the person pressed in their words.
     assert [payload for _, payload in welcome.buttons] == [
-        "#btn:menu:policy", "#btn:menu:counsellor", "#btn:menu:emergency",
+        "📚 Hỏi chính sách", "🧑‍💼 Gặp tư vấn viên", "🆘 Báo khẩn cấp",
     ]
 
     # Pressing "Hỏi chính sách": Zalo sends the button's payload back as the person's text.
