@@ -78,3 +78,9 @@ class StaffPost:
     # "delete_topic": post in General, then delete the topic `thread` (erasure).
     edit: str = ""
     thread: str = ""
+
+
+def card_refresh(case: Case) -> StaffPost:
+    """Show a case's current state on its card in the staff group (the channel renders the
+    card afresh from the store, and drops the claim button once the case is taken)."""
+    return StaffPost("", case_id=case.id, priority=case.priority, edit="card")

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 
 from flows import handoff
-from flows.cases import Case, CaseStatus, StaffPost
+from flows.cases import Case, CaseStatus, StaffPost, card_refresh
 from flows.messages import Handled, Outgoing, StaffIncoming
 from flows.ordering import KeyedLocks
 from flows.outbox import write_step
@@ -127,16 +127,11 @@ async def claim(turn: StaffTurn, case: Case | None) -> Step:
         replies=[Outgoing(turn.text("staff_claimed_you", case=case))],
         staff=[StaffPost(turn.text("staff_claimed", case=case, name=turn.actor_name),
                          case_id=case.id),
-               handoff_card(turn, case, "active")],
+               card_refresh(case)],
         notices=[Notice(case.channel, case.external_id, person_note)],
         case_id=case.id,
         person_flow=PersonFlow(case.person_id, FlowName.TALKING, {"case_id": case.id}),
     )
-
-
-def handoff_card(turn: StaffTurn, case: Case, state: str) -> StaffPost:
-    text = turn.text("staff_card_status", case=case, state=state, counsellor=turn.actor_name)
-    return StaffPost(text, case_id=case.id, priority=case.priority, edit="card")
 
 
 def _owns(turn: StaffTurn, case: Case) -> bool:
@@ -196,9 +191,10 @@ async def close(turn: StaffTurn, case: Case | None) -> Step:
     message, data = handoff.closing_message(turn.services, case)
     return Step(
         route="close",
-        staff=[StaffPost(turn.text("staff_closed", case=case, outcome=outcome,
-                                   name=turn.actor_name), case_id=case.id, edit="close"),
-               handoff_card(turn, case, "closed")],
+        # The card first: once the topic is closed, nothing more is posted in it.
+        staff=[card_refresh(case),
+               StaffPost(turn.text("staff_closed", case=case, outcome=outcome,
+                                   name=turn.actor_name), case_id=case.id, edit="close")],
         notices=[Notice(case.channel, case.external_id, message)] if message else [],
         case_id=case.id,
         person_flow=PersonFlow(case.person_id, FlowName.MENU, data),

@@ -8,7 +8,7 @@ import statistics
 from datetime import datetime, timedelta
 from typing import Any
 
-from flows.cases import Case, CaseStatus, StaffPost
+from flows.cases import Case, CaseStatus, StaffPost, card_refresh
 from flows.menu import main_menu
 from flows.messages import Button, IncomingKind, Outgoing, Priority
 from flows.ports import Services
@@ -154,7 +154,7 @@ async def leave(turn: Turn) -> Step:
         await turn.tx.audit("person", "case_cancelled", turn.now, case_id=case.id)
         staff.append(StaffPost(turn.text("staff_cancelled", case=case), case_id=case.id,
                                priority=case.priority))
-        staff.append(card_update(turn, case, "cancelled"))
+        staff.append(card_refresh(case))
     return Step(route="handoff", flow=FlowName.MENU, data={}, staff=staff,
                 replies=[Outgoing(turn.text("queue_left"), buttons=main_menu(turn))])
 
@@ -185,7 +185,7 @@ async def end(turn: Turn) -> Step:
     await turn.tx.audit("person", "case_closed", turn.now, case_id=case.id,
                         detail="ended by the person")
     staff = [StaffPost(turn.text("staff_person_ended", case=case), case_id=case.id,
-                       priority=case.priority), card_update(turn, case, "closed")]
+                       priority=case.priority), card_refresh(case)]
     # The person asked to end it, so a reply is welcome even without the rating request.
     message, data = closing_message(turn.services, case)
     reply = message or Outgoing(turn.text("case_closed_person"))
@@ -242,9 +242,3 @@ async def rating_comment(turn: Turn) -> Step | None:
             await turn.tx.update_case(case.id, details=details)
     return Step(route="handoff", flow=FlowName.MENU, data={},
                 replies=[Outgoing(turn.text("rating_comment_thanks"), buttons=main_menu(turn))])
-
-
-def card_update(turn: Turn, case: Case, state: str, counsellor: str = "") -> StaffPost:
-    """Replace the case card's status line (and drop its claim button once taken)."""
-    text = turn.text("staff_card_status", case=case, state=state, counsellor=counsellor)
-    return StaffPost(text, case_id=case.id, priority=case.priority, edit="card")

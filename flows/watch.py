@@ -12,8 +12,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from flows.cases import Case, CaseStatus, StaffPost
-from flows.handoff import STAY, card_update
+from flows.cases import Case, CaseStatus, StaffPost, card_refresh
+from flows.handoff import STAY
 from flows.messages import Button, Outgoing, Priority
 from flows.outbox import write_step
 from flows.ports import Services
@@ -120,10 +120,9 @@ class CaseWatch:
         # Nothing is sent to the person: after a case closes we write only when asked.
         return Step(
             route="close", case_id=case.id,
-            staff=[StaffPost(self.render("staff_silent_closed", case=case), case_id=case.id,
+            staff=[card_refresh(case),
+                   StaffPost(self.render("staff_silent_closed", case=case), case_id=case.id,
                              edit="close")],
             person_flow=PersonFlow(case.person_id, FlowName.MENU, {}),
         )
 
-
-__all__ = ["CaseWatch", "WatchReport", "card_update"]
