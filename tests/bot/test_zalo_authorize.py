@@ -82,3 +82,24 @@ async def test_a_wrong_verifier_or_a_reused_code_is_refused(
         await exchange_code(config, "code-1", "not-the-verifier" * 3)
     with pytest.raises(OAuthError):
         await exchange_code(config, "code-1", auth.code_verifier)  # spent by the first try
+
+
+async def test_the_authorize_command_exchanges_the_code_and_stores_the_tokens(
+    db_path: Path, zalo_api: ZaloApiStandIn, capsys: pytest.CaptureFixture[str]  # noqa: F811
+) -> None:
+    from bot.cli import zalo_authorize
+
+    config = z.zalo_config(db_path, zalo_api, access_token="", refresh_token="")
+    verifier = "v" * 64
+    zalo_api.expect_authorization("code-from-zalo", code_challenge(verifier))
+    status = await zalo_authorize(config, "https://hotline.example.org/zalo/callback",
+                                  "code-from-zalo", verifier)
+    assert status == 0
+    assert "Zalo tokens stored" in capsys.readouterr().out
+    core = await open_core(config)
+    stored = await ZaloTokenStore(core.store, z.APP_ID).load()
+    await core.close()
+    assert stored is not None and stored.access_token in zalo_api.access_tokens
+    refused = await zalo_authorize(config, "https://hotline.example.org/zalo/callback",
+                                   "a-wrong-code", verifier)
+    assert refused == 1 and "Zalo refused the code" in capsys.readouterr().err
