@@ -17,6 +17,7 @@ from flows.messages import Button, Outgoing
 from flows.office_hours import OfficeHours
 from flows.outbox import undeliverable_step, write_step
 from flows.ports import Services, StaffSettings
+from flows.reports import case_label
 from flows.retention import PurgeReport, RetentionPolicy
 from flows.store import Delivery
 from flows.watch import CaseWatch
@@ -53,15 +54,9 @@ class Core:
     async def close(self) -> None:
         await self.store.close()
 
-    def category(self, case: Case) -> str:
-        triage = self.services.triage
-        if case.category and triage is not None:
-            return triage.category_label(case.category)
-        return self.services.render.label(f"topic_{case.topic}") if case.topic else ""
-
     def topic_title(self, case: Case) -> str:
         return self.services.render.render("staff_topic_title", case=case,
-                                           category=self.category(case))
+                                           category=case_label(self.services, case))
 
     async def case_card(self, case: Case) -> Outgoing:
         """Everything a counsellor needs before answering: summary, signals, answers, the
@@ -70,7 +65,7 @@ class Core:
                    if m.direction in ("in", "out", "staff")]
         names = self.services.staff.counsellor_names
         text = self.services.render.render(
-            "staff_card", case=case, category=self.category(case),
+            "staff_card", case=case, category=case_label(self.services, case),
             window_hours=await self.zalo_window_hours(case),
             opened=case.created_at.astimezone(self.config.hotline.tz).strftime("%H:%M %d/%m"),
             earlier=await self.store.earlier_cases(case.person_id, case.id),

@@ -179,11 +179,9 @@ class Dispatcher:
                     person.id, "in", incoming.kind.value, text, now,
                     event_id=incoming.event_id, meta=meta,
                 )
-                apology = Outgoing(self.services.render.render("error"))
-                await tx.enqueue(
-                    incoming.channel, incoming.user_id, apology, now, person_id=person.id
-                )
-                await tx.add_message(person.id, "out", "text", apology.text, now)
+                apology = Step(route="error",
+                               replies=[Outgoing(self.services.render.render("error"))])
+                await write_step(tx, apology, incoming.channel, incoming.user_id, person.id, now)
                 await tx.mark_processed(incoming.channel, incoming.event_id, now)
 
     async def route(self, turn: Turn, assessment: Assessment | None) -> Step:

@@ -97,12 +97,19 @@ async def erase(turn: Turn) -> Step:
              for case_id, thread in result.erased_threads]
     staff += [StaffPost(turn.text("staff_erasure_kept", case_id=case_id), case_id=case_id)
               for case_id in kept]
-    flow = FlowName.EMERGENCY if kept and turn.person.flow == FlowName.EMERGENCY else None
+    # With a kept case the person stays with it (still answering the emergency questions,
+    # or in the queue); otherwise back to the menu.
+    if not kept:
+        flow, data = FlowName.MENU, {}
+    elif turn.person.flow == FlowName.EMERGENCY:
+        flow, data = FlowName.EMERGENCY, {"case_id": kept[0]}
+    else:
+        flow, data = FlowName.WAITING, {"case_id": kept[0]}
     return Step(
         route="privacy",
         replies=[Outgoing(turn.text("erase_done", kept=kept), buttons=main_menu(turn))],
-        flow=flow or (FlowName.WAITING if kept else FlowName.MENU),
-        data={"case_id": kept[0]} if kept else {},
+        flow=flow,
+        data=data,
         staff=staff,
         keep_history=False,
         compact=True,

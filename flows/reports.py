@@ -9,6 +9,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 from flows.cases import Case
+from flows.ports import Services
 
 if TYPE_CHECKING:
     from flows.counsellor import StaffTurn
@@ -17,19 +18,17 @@ if TYPE_CHECKING:
 def queue_text(turn: StaffTurn, waiting: Sequence[Case]) -> str:
     rows = [
         {"case": c, "minutes": int((turn.now - c.created_at).total_seconds() // 60),
-         "category": _label(turn, c)}
+         "category": case_label(turn.services, c)}
         for c in waiting
     ]
     return turn.text("staff_queue", rows=rows)
 
 
-def _label(turn: StaffTurn, case: Case) -> str:
-    triage = turn.services.triage
-    if case.category and triage is not None:
-        return triage.category_label(case.category)
-    if case.topic:
-        return turn.services.render.label(f"topic_{case.topic}")
-    return ""
+def case_label(services: Services, case: Case) -> str:
+    """What a case is about, for staff: the triage category, else the topic chosen at intake."""
+    if case.category and services.triage is not None:
+        return services.triage.category_label(case.category)
+    return services.render.label(f"topic_{case.topic}") if case.topic else ""
 
 
 def percentile(values: Sequence[float], q: float) -> float:
@@ -51,7 +50,7 @@ async def stats_text(turn: StaffTurn) -> str:
         "staff_stats",
         total=len(today),
         by_priority=Counter(c.priority.value for c in today),
-        by_category=Counter(_label(turn, c) or "khác" for c in today),
+        by_category=Counter(case_label(turn.services, c) or "khác" for c in today),
         waiting=len(waiting),
         median=statistics.median(waits) if waits else None,
         p90=percentile(waits, 0.9) if waits else None,
