@@ -15,17 +15,17 @@ import logging
 import os
 import signal
 import sys
-import time
 import uuid
 from collections.abc import Callable, Iterable, Sequence
-from datetime import UTC, datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Protocol, TextIO
 
-from bot.app import Core, open_core
+from bot.app import Core, open_core, wall_clock
 from bot.config import Config, ConfigError, load_config
 from bot.logs import setup_logging
 from flows.messages import Handled, Incoming, IncomingKind
+from flows.ports import Clock
 from flows.store import Delivery
 
 NO_TOKEN = (
@@ -75,22 +75,24 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"hotline: configuration error: {exc}", file=sys.stderr)
         return 2
     setup_logging(config.logging.level)
+    clock = wall_clock  # the one clock (bot/app.py), handed to whatever the command builds
     try:
         if args.command == "run":
-            return asyncio.run(run(config))
+            return asyncio.run(run(config, clock=clock))
         if args.command == "chat":
-            return asyncio.run(chat(config, args.name))
+            return asyncio.run(chat(config, args.name, clock=clock))
         if args.command == "ask":
-            return asyncio.run(ask(config, read_texts(args.texts, sys.stdin), args.json))
+            return asyncio.run(ask(config, read_texts(args.texts, sys.stdin), args.json,
+                                   clock=clock))
         if args.command == "kb":
-            return kb_check(config)
+            return kb_check(config, clock=clock)
         if args.command == "zalo":
             return asyncio.run(zalo_authorize(config, args.redirect_uri, args.code,
-                                              args.verifier))
+                                              args.verifier, clock=clock))
         if args.command == "purge":
-            return asyncio.run(purge(config, args.dry_run))
+            return asyncio.run(purge(config, args.dry_run, clock=clock))
         if args.command == "audit":
-            return asyncio.run(audit_export(config, args.since, sys.stdout))
+            return asyncio.run(audit_export(config, args.since, sys.stdout, clock=clock))
     except ConfigError as exc:
         print(f"hotline: configuration error: {exc}", file=sys.stderr)
         return 2
@@ -124,17 +126,17 @@ def build_channels(core: Core) -> list[Channel]:
             core.wake()
 
         zalo = ZaloChannel(config, core.store, core.dispatcher, core.services.render,
-                           on_undeliverable=undeliverable, wake=core.wake)
+                           on_undeliverable=undeliverable, wake=core.wake, clock=core.clock)
         core.deliverers.append(zalo.deliverer)
         channels.append(zalo)
     return channels
 
 
-async def run(config: Config) -> int:
+async def run(config: Config, *, clock: Clock) -> int:
     if not config.telegram.token and not config.zalo.enabled:
         print(NO_TOKEN, file=sys.stderr)
-        return await chat(config, "")
-    core = await open_core(config)
+        return await chat(config, "", clock=clock)
+    core = await open_core(config, clock=clock)
     channels = build_channels(core)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
@@ -159,22 +161,22 @@ async def run(config: Config) -> int:
 
 
 WATCH_EVERY = 5.0  # seconds; well under the shortest alert delay (60 s for critical cases)
-PURGE_EVERY = 24 * 3600.0
+PURGE_EVERY = timedelta(days=1)
 
 
 async def watch_cases(core: Core, wake: Callable[[], None], stop: asyncio.Event) -> None:
     """Escalate unclaimed urgent cases, tell people when their place in the queue moves,
     apologise for long waits, close silent cases, pick up edited articles; once a day, delete
     what is past its retention time."""
-    last_purge = 0.0
+    last_purge: datetime | None = None  # by the core's clock: the first round purges
     while not stop.is_set():
-        if time.monotonic() - last_purge >= PURGE_EVERY:
+        if last_purge is None or core.clock() - last_purge >= PURGE_EVERY:
             try:
                 await core.purge(dry_run=False)
             except Exception:
                 logging.getLogger(__name__).exception("purge failed",
                                                       extra={"event": "purge_failed"})
-            last_purge = time.monotonic()
+            last_purge = core.clock()
         try:
             report = await core.watch.run_once()
             if report.escalated or report.apologised or report.closed or report.updated:
@@ -190,7 +192,7 @@ async def watch_cases(core: Core, wake: Callable[[], None], stop: asyncio.Event)
             pass
 
 
-async def chat(config: Config, name: str) -> int:
+async def chat(config: Config, name: str, *, clock: Clock) -> int:
     from bot.channels.console import ConsoleChannel
 
     # Operator logs would interleave with the conversation on the same terminal.
@@ -198,7 +200,7 @@ async def chat(config: Config, name: str) -> int:
     if root.level > logging.DEBUG:
         root.setLevel(logging.WARNING)
 
-    core = await open_core(config)
+    core = await open_core(config, clock=clock)
     try:
         await ConsoleChannel(core, first_name=name).run()
     finally:
@@ -232,9 +234,9 @@ def handled_json(handled: Handled) -> str:
     )
 
 
-async def ask(config: Config, texts: list[str], as_json: bool) -> int:
+async def ask(config: Config, texts: list[str], as_json: bool, *, clock: Clock) -> int:
     # Scripts and evaluations must not leave made-up people in the centre's database.
-    core: Core = await open_core(config, database_url="sqlite:///:memory:")
+    core: Core = await open_core(config, clock=clock, database_url="sqlite:///:memory:")
     try:
         for text in texts:
             incoming = Incoming(
@@ -242,7 +244,7 @@ async def ask(config: Config, texts: list[str], as_json: bool) -> int:
                 user_id=uuid.uuid4().hex,
                 event_id=uuid.uuid4().hex,
                 kind=IncomingKind.TEXT,
-                received_at=datetime.now(UTC),
+                received_at=core.clock(),
                 text=text,
             )
             handled = await core.dispatcher.handle(incoming)
@@ -256,7 +258,8 @@ async def ask(config: Config, texts: list[str], as_json: bool) -> int:
 
 
 async def zalo_authorize(
-    config: Config, redirect_uri: str, code: str | None, verifier: str | None
+    config: Config, redirect_uri: str, code: str | None, verifier: str | None, *,
+    clock: Clock,
 ) -> int:
     """Open the permission URL as the OA's admin, then give the code Zalo sends back."""
     from bot.channels.zalo_api import OAuthError
@@ -275,11 +278,11 @@ async def zalo_authorize(
         if code is None:
             code = (await asyncio.to_thread(input, "3. Paste the code here: ")).strip()
     try:
-        tokens = await exchange_code(config, code, verifier)
+        tokens = await exchange_code(config, code, verifier, now=clock())
     except OAuthError as exc:
         print(f"hotline: Zalo refused the code: {exc}", file=sys.stderr)
         return 1
-    core = await open_core(config)
+    core = await open_core(config, clock=clock)
     try:
         await store_tokens(core.store, config, tokens)
     finally:
@@ -291,8 +294,8 @@ async def zalo_authorize(
 # ---------------------------------------------------------------- purge and audit
 
 
-async def purge(config: Config, dry_run: bool) -> int:
-    core = await open_core(config)
+async def purge(config: Config, dry_run: bool, *, clock: Clock) -> int:
+    core = await open_core(config, clock=clock)
     try:
         report = await core.purge(dry_run=dry_run)
     finally:
@@ -304,7 +307,7 @@ async def purge(config: Config, dry_run: bool) -> int:
     return 0
 
 
-async def audit_export(config: Config, since: str | None, out: TextIO) -> int:
+async def audit_export(config: Config, since: str | None, out: TextIO, *, clock: Clock) -> int:
     """Who did what to which case, when: for supervisors and data-protection reviews."""
     import csv
 
@@ -315,7 +318,7 @@ async def audit_export(config: Config, since: str | None, out: TextIO) -> int:
         except ValueError:
             print(f"hotline: --since: {since!r} is not a date like 2026-11-01", file=sys.stderr)
             return 2
-    core = await open_core(config)
+    core = await open_core(config, clock=clock)
     try:
         rows = await core.store.audit_entries(start)
     finally:
@@ -329,10 +332,10 @@ async def audit_export(config: Config, since: str | None, out: TextIO) -> int:
 # ---------------------------------------------------------------- kb check
 
 
-def kb_check(config: Config) -> int:
+def kb_check(config: Config, *, clock: Clock) -> int:
     from knowledge.check import check_knowledge
 
-    today = datetime.now(config.hotline.tz).date()
+    today = clock().astimezone(config.hotline.tz).date()
     problems = check_knowledge(config.knowledge_path, today, config.hotline.kb_max_age_days)
     for problem in problems:
         print(f"{problem.severity}: {problem.where}: {problem.message}")

@@ -15,11 +15,12 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from typing import Protocol
 
 from bot.config import DeliveryConfig
 from flows.messages import Outgoing
+from flows.ports import Clock
 from flows.store import Delivery, Store
 
 log = logging.getLogger(__name__)
@@ -56,8 +57,8 @@ class Deliverer:
         sender: Sender,
         config: DeliveryConfig,
         *,
+        clock: Clock,
         on_undeliverable: FailureHook | None = None,
-        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:
         self.store = store
         self.channel = channel

@@ -3,7 +3,9 @@ dispatcher. Nothing of our own code is mocked."""
 
 from __future__ import annotations
 
+import os
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -25,26 +27,42 @@ def config(db_path: Path) -> Config:
 
 
 @pytest.fixture
-async def core(config: Config) -> AsyncIterator[Core]:
-    core = await open_core(config)
+async def core(config: Config, clock: Clock) -> AsyncIterator[Core]:
+    core = await open_core(config, clock=clock)
     yield core
     await core.close()
 
 
+SHIFT_DAYS_ENV = "HOTLINE_TEST_CLOCK_SHIFT_DAYS"
+
+
+def clock_shift() -> timedelta:
+    """How far the tests' clock starts from its usual start: HOTLINE_TEST_CLOCK_SHIFT_DAYS
+    (default 0), rounded to whole weeks so that it still starts on a Monday at 10:00 in Hà Nội
+    (tests of office hours count from there). Running the suite with 365 (a year ahead: 364
+    days) shows that no test depends on the date it runs on."""
+    raw = os.environ.get(SHIFT_DAYS_ENV, "").strip() or "0"
+    try:
+        days = int(raw)
+    except ValueError:
+        problem = f"{SHIFT_DAYS_ENV}: {raw!r} is not a whole number of days"
+        raise pytest.UsageError(problem) from None
+    return timedelta(weeks=round(days / 7))
+
+
 class Clock:
-    """A clock tests move by hand: flows read the time only through Services.clock."""
+    """A clock tests move by hand: the store and the flows read the time only through it."""
+
+    USUAL_START = datetime(2026, 11, 23, 3, 0, tzinfo=UTC)  # 10:00 in Hà Nội, a Monday
 
     def __init__(self) -> None:
-        from datetime import UTC, datetime
+        self.start = self.USUAL_START + clock_shift()  # tests date what they expect from it
+        self.now = self.start
 
-        self.now = datetime(2026, 11, 23, 3, 0, tzinfo=UTC)  # 10:00 in Hà Nội, a Monday
-
-    def __call__(self):  # type: ignore[no-untyped-def]
+    def __call__(self) -> datetime:
         return self.now
 
     def advance(self, seconds: float) -> None:
-        from datetime import timedelta
-
         self.now += timedelta(seconds=seconds)
 
 
@@ -63,21 +81,11 @@ STAFF = {
 @pytest.fixture
 async def desk_core(db_path: Path, clock: Clock) -> AsyncIterator[Core]:
     """A core with staff configured and a hand-moved clock."""
-    from dataclasses import replace
-
-    from bot.app import Core
-    from flows.counsellor import StaffDesk
-    from flows.dispatch import Dispatcher
-    from flows.watch import CaseWatch
-
     config = build_config(
         {"database": {"url": f"sqlite:///{db_path}"}, "staff": STAFF,
          "hotline": {"office_hours": "mon-fri 07:30-17:00"}},
         env={},
     )
-    base = await open_core(config)
-    services = replace(base.services, clock=clock)
-    core = Core(config, base.store, services, Dispatcher(base.store, services),
-                StaffDesk(base.store, services), CaseWatch(base.store, services))
+    core = await open_core(config, clock=clock)
     yield core
     await core.close()

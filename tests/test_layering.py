@@ -32,3 +32,33 @@ def test_package_imports_stay_in_their_lane(package: str) -> None:
         for path in (ROOT / package).rglob("*.py")
     }
     assert {k: v for k, v in offenders.items() if v} == {}
+
+
+# The one clock (docs: /work/shared/design.md, "One clock"): bot/app.py builds it and hands it
+# to everything; no other module of ours reads the wall clock, so tests can move time by hand.
+WALL_CLOCK_READS = ("datetime.now(", "datetime.utcnow(", "date.today(", "time.time(")
+READS_THE_WALL_CLOCK = {"bot/app.py"}  # the composition root: `wall_clock`
+
+
+def wall_clock_reads(path: Path) -> list[str]:
+    return [
+        f"{number}: {line.strip()}"
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1)
+        if any(read in line for read in WALL_CLOCK_READS)
+    ]
+
+
+def test_only_the_composition_root_reads_the_wall_clock() -> None:
+    offenders = {
+        name: reads
+        for package in ("bot", "flows", "knowledge")
+        for path in sorted((ROOT / package).rglob("*.py"))
+        if (name := path.relative_to(ROOT).as_posix()) not in READS_THE_WALL_CLOCK
+        and (reads := wall_clock_reads(path))
+    }
+    assert offenders == {}
+
+
+def test_the_composition_root_does_read_it() -> None:
+    """The allowed list names a file that really holds the clock (not a stale exemption)."""
+    assert all(wall_clock_reads(ROOT / name) for name in READS_THE_WALL_CLOCK)

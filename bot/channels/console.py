@@ -9,7 +9,6 @@ import asyncio
 import sys
 import uuid
 from dataclasses import replace
-from datetime import UTC, datetime
 from typing import TextIO
 
 from bot.app import Core
@@ -55,7 +54,8 @@ class ConsoleChannel:
         self.user_id = user_id
         self.first_name = first_name
         self.sender = ConsoleSender(sys.stdout)
-        self.deliverer = Deliverer(core.store, CHANNEL, self.sender, core.config.delivery)
+        self.deliverer = Deliverer(core.store, CHANNEL, self.sender, core.config.delivery,
+                                   clock=core.clock)
 
     def to_incoming(self, line: str) -> Incoming:
         text = line.strip()
@@ -64,7 +64,7 @@ class ConsoleChannel:
             user_id=self.user_id,
             event_id=uuid.uuid4().hex,
             kind=IncomingKind.TEXT,
-            received_at=datetime.now(UTC),
+            received_at=self.core.clock(),
             text=text,
             first_name=self.first_name,
         )

@@ -14,7 +14,7 @@ import asyncio
 import json
 import logging
 import os
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from telegram import (
@@ -42,6 +42,7 @@ from bot.delivery import Deliverer
 from flows.dispatch import Dispatcher
 from flows.messages import Outgoing
 from flows.outbox import STAFF_CHANNEL
+from flows.ports import Clock
 from flows.store import Delivery, InboundEvent, Store
 
 log = logging.getLogger(__name__)
@@ -50,12 +51,12 @@ log = logging.getLogger(__name__)
 BOT_COMMANDS = ("start", "help", "tuvanvien", "khancap", "huy")
 
 
-def inbound_event(update: Update) -> InboundEvent:
+def inbound_event(update: Update, received_at: datetime) -> InboundEvent:
     return InboundEvent(
         channel=CHANNEL,
         event_id=str(update.update_id),
         payload=json.dumps(update.to_dict(), ensure_ascii=False),
-        received_at=datetime.now(UTC),
+        received_at=received_at,
     )
 
 
@@ -64,20 +65,23 @@ class InboxBot(ExtBot[None]):
     getUpdates, which confirms the batch to Telegram, can only be sent after that. One write
     per batch instead of one per update keeps a burst from queueing at the store."""
 
-    def __init__(self, store: Store, dispatcher: Dispatcher, **kwargs: Any) -> None:
+    def __init__(self, store: Store, dispatcher: Dispatcher, clock: Clock,
+                 **kwargs: Any) -> None:
         self._inbox = store  # set before PTB freezes the object's attributes
         self._dispatcher = dispatcher
+        self._clock = clock
         self._kept: set[int] = set()
         super().__init__(**kwargs)
 
     def _urgent(self, update: Update) -> bool:
-        incoming = update_to_incoming(update)
+        incoming = update_to_incoming(update, self._clock())
         return incoming is not None and self._dispatcher.is_urgent(incoming)
 
     async def get_updates(self, *args: Any, **kwargs: Any) -> tuple[Update, ...]:
         updates = await super().get_updates(*args, **kwargs)
         if updates:
-            await self._inbox.record_inbound([inbound_event(u) for u in updates],
+            now = self._clock()
+            await self._inbox.record_inbound([inbound_event(u, now) for u in updates],
                                              urgent=any(self._urgent(u) for u in updates))
             self._kept.update(u.update_id for u in updates)
         return updates
@@ -95,14 +99,15 @@ class DurableUpdateQueue(asyncio.Queue[object]):
     is written to the inbox before anything else sees it; PTB's webhook answers Telegram only
     after this returns."""
 
-    def __init__(self, store: Store) -> None:
+    def __init__(self, store: Store, clock: Clock) -> None:
         super().__init__()
         self.store = store
+        self.clock = clock
         self.bot: InboxBot | None = None
 
     async def put(self, item: object) -> None:
         if isinstance(item, Update) and not (self.bot and self.bot.take_kept(item.update_id)):
-            await self.store.record_inbound([inbound_event(item)])
+            await self.store.record_inbound([inbound_event(item, self.clock())])
         await super().put(item)
 
     async def requeue(self, item: object) -> None:
@@ -134,18 +139,19 @@ class TelegramChannel:
         self.dispatcher = core.dispatcher
         self.desk = core.desk
         self.staff_chat_id = core.config.telegram.staff_chat_id
-        self.queue = DurableUpdateQueue(core.store)
+        self.clock = core.clock
+        self.queue = DurableUpdateQueue(core.store, self.clock)
         self.application = self._build_application()
         self.deliverer = Deliverer(
             core.store, CHANNEL, TelegramSender(self.application), core.config.delivery,
-            on_undeliverable=self._undeliverable,
+            clock=self.clock, on_undeliverable=self._undeliverable,
         )
         self.staff_deliverer: Deliverer | None = None
         if self.staff_chat_id is not None:
             sender = StaffSender(self.application, core.store, self.staff_chat_id,
                                  core.topic_title, core.case_card)
             self.staff_deliverer = Deliverer(core.store, STAFF_CHANNEL, sender,
-                                             core.config.delivery)
+                                             core.config.delivery, clock=self.clock)
 
         core.deliverers.extend(self.deliverers)
 
@@ -161,6 +167,7 @@ class TelegramChannel:
         bot = InboxBot(
             self.store,
             self.dispatcher,
+            self.clock,
             token=cfg.token,
             base_url=cfg.base_url,
             base_file_url=cfg.base_file_url,
@@ -187,12 +194,13 @@ class TelegramChannel:
 
     async def on_update(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         # No await before the dispatcher takes the person's lock: that keeps arrival order.
-        incoming = update_to_incoming(update)
+        now = self.clock()
+        incoming = update_to_incoming(update, now)
         popup = ""
         try:
             if incoming is not None:
                 await self.dispatcher.handle(incoming)
-            elif (staff := update_to_staff(update, self.staff_chat_id)) is not None:
+            elif (staff := update_to_staff(update, self.staff_chat_id, now)) is not None:
                 handled = await self.desk.handle(staff)
                 popup = handled.reply_text
             else:
@@ -224,7 +232,7 @@ class TelegramChannel:
             },
         )
         async with self.store.transaction() as tx:
-            await tx.mark_processed(CHANNEL, str(update.update_id), datetime.now(UTC))
+            await tx.mark_processed(CHANNEL, str(update.update_id), self.clock())
 
     async def on_error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
         update_id = update.update_id if isinstance(update, Update) else None
@@ -235,7 +243,7 @@ class TelegramChannel:
             extra={"event": "update_failed", "update_id": update_id},
         )
         if isinstance(update, Update):
-            incoming = update_to_incoming(update)
+            incoming = update_to_incoming(update, self.clock())
             if incoming is not None:
                 await self.dispatcher.handle_failure(incoming)
                 self.wake()

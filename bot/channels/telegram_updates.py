@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import UTC, datetime
+from datetime import datetime
 
 from telegram import Chat, ChatMember, Message, Update
 
@@ -68,9 +68,8 @@ def message_to_incoming(
     return replace(base, kind=IncomingKind.MEDIA, attachment=Attachment(kind="media"))
 
 
-def update_to_incoming(update: Update, received_at: datetime | None = None) -> Incoming | None:
+def update_to_incoming(update: Update, received_at: datetime) -> Incoming | None:
     """The Incoming for a private-chat update, or None for what citizens' flows ignore."""
-    received_at = received_at or datetime.now(UTC)
     event_id = str(update.update_id)
     if update.callback_query is not None:
         query = update.callback_query
@@ -106,12 +105,13 @@ def update_to_incoming(update: Update, received_at: datetime | None = None) -> I
     return None
 
 
-def update_to_staff(update: Update, staff_chat_id: int | None) -> StaffIncoming | None:
+def update_to_staff(
+    update: Update, staff_chat_id: int | None, now: datetime
+) -> StaffIncoming | None:
     """An action in the counsellors' supergroup, or None if the update is not one."""
     if staff_chat_id is None:
         return None
     event_id = str(update.update_id)
-    now = datetime.now(UTC)
     query = update.callback_query
     if query is not None:
         if query.message is None or query.message.chat.id != staff_chat_id:

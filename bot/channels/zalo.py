@@ -24,7 +24,6 @@ import logging
 import socket
 from collections.abc import Callable, Coroutine, Iterator
 from dataclasses import replace
-from datetime import UTC, datetime
 from typing import Any
 
 import httpx
@@ -48,7 +47,7 @@ from bot.store.sqlite import SqliteStore
 from bot.store.zalo_tokens import ZaloTokenStore
 from flows.dispatch import Dispatcher
 from flows.messages import Incoming, IncomingKind
-from flows.ports import Renderer
+from flows.ports import Clock, Renderer
 from flows.store import InboundEvent
 
 log = logging.getLogger(__name__)
@@ -75,21 +74,26 @@ class ZaloChannel:
         on_undeliverable: FailureHook | None = None,
         store_deadline: float = STORE_DEADLINE,
         wake: Callable[[], None] | None = None,
+        clock: Clock | None = None,
     ) -> None:
         self.config = config
         self.store = store
         self.dispatcher = dispatcher
+        # The one clock; without one passed, the dispatcher's (the same, from bot/app.py).
+        self.clock: Clock = clock or dispatcher.services.clock
         self.render = render or dispatcher.services.render
         self.store_deadline = store_deadline
         zalo = config.zalo
         self.client = httpx.AsyncClient(timeout=httpx.Timeout(10.0, connect=5.0))
-        self.tokens = TokenManager(zalo, self.client, ZaloTokenStore(store, zalo.app_id))
+        self.tokens = TokenManager(zalo, self.client, ZaloTokenStore(store, zalo.app_id),
+                                   self.clock)
         self.api = ZaloApi(zalo, self.client, self.tokens)
         self.deliverer = Deliverer(
             store,
             CHANNEL,
-            ZaloSender(self.api, self.render, store),
+            ZaloSender(self.api, self.render, store, self.clock),
             config.delivery,
+            clock=self.clock,
             on_undeliverable=on_undeliverable,
         )
         # Handling a Zalo message can queue posts for other channels (the staff group).
@@ -116,18 +120,19 @@ class ZaloChannel:
             return self._refuse(Rejected(413, "too_large"), int(length))
         raw = await request.body()
         zalo = self.config.zalo
+        arrived = self.clock()
         try:
             event = verify(
                 raw,
                 request.headers.get("x-zevent-signature"),
                 app_id=zalo.app_id,
                 oa_secret_key=zalo.oa_secret_key,
-                now=datetime.now(UTC),
+                now=arrived,
                 window_s=zalo.replay_window,
             )
         except Rejected as exc:
             return self._refuse(exc, len(raw))
-        incoming = event_to_incoming(event)
+        incoming = event_to_incoming(event, arrived)
         if incoming is None:
             name = str(event.get("event_name", ""))[:40]
             log.info(
@@ -136,7 +141,7 @@ class ZaloChannel:
                        "event_name": name if name.replace("_", "").isalnum() else "other"},
             )
             return JSONResponse({"ok": True})
-        inbound = InboundEvent(CHANNEL, incoming.event_id, raw.decode(), datetime.now(UTC))
+        inbound = InboundEvent(CHANNEL, incoming.event_id, raw.decode(), arrived)
         accepting = self._track(self._accept(inbound, incoming))
         try:
             await asyncio.wait_for(asyncio.shield(accepting), self.store_deadline)
@@ -230,10 +235,11 @@ class ZaloChannel:
                 event = json.loads(stored.payload)
             except ValueError:
                 event = None
-            incoming = event_to_incoming(event) if isinstance(event, dict) else None
+            incoming = (event_to_incoming(event, stored.received_at) if isinstance(event, dict)
+                        else None)
             if incoming is None:  # nothing a person said: do not replay it again
                 async with self.store.transaction() as tx:
-                    await tx.mark_processed(CHANNEL, stored.event_id, datetime.now(UTC))
+                    await tx.mark_processed(CHANNEL, stored.event_id, self.clock())
                 continue
             self._schedule(replace(incoming, event_id=stored.event_id))
         if pending:

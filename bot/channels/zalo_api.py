@@ -18,8 +18,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable, Sequence
-from datetime import UTC, datetime, timedelta
+from collections.abc import Sequence
+from datetime import datetime, timedelta
 from typing import Any, Protocol
 
 import httpx
@@ -29,7 +29,7 @@ from bot.config import ZaloConfig
 from bot.delivery import RetryLater, Undeliverable
 from bot.store.zalo_tokens import ZaloTokens, ZaloTokenStore
 from flows.messages import Button, Outgoing
-from flows.ports import Renderer
+from flows.ports import Clock, Renderer
 
 log = logging.getLogger(__name__)
 
@@ -67,9 +67,10 @@ async def request_tokens(
     client: httpx.AsyncClient,
     config: ZaloConfig,
     form: dict[str, str],
-    now: datetime | None = None,
+    now: datetime,
 ) -> ZaloTokens:
-    """POST the OAuth token endpoint (refresh or authorisation code) and read the pair."""
+    """POST the OAuth token endpoint (refresh or authorisation code) and read the pair;
+    `now` (by the one clock) dates its expiry."""
     response = await client.post(
         oauth_url(config),
         headers={"secret_key": config.app_secret},
@@ -87,7 +88,6 @@ async def request_tokens(
             data.get("error", f"http {response.status_code}"),
             str(data.get("error_description") or data.get("error_name") or "no tokens")[:200],
         )
-    now = now or datetime.now(UTC)
     try:
         expires_at: datetime | None = now + timedelta(seconds=int(str(data.get("expires_in"))))
     except ValueError:
@@ -103,7 +103,7 @@ class TokenManager:
         config: ZaloConfig,
         client: httpx.AsyncClient,
         store: ZaloTokenStore,
-        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        clock: Clock,
     ) -> None:
         self.config = config
         self.client = client
@@ -307,15 +307,18 @@ class ButtonMemory(Protocol):
 class ZaloSender:
     """Outgoing -> Zalo messages (the Deliverer's Sender)."""
 
-    def __init__(self, api: ZaloApi, render: Renderer, buttons: ButtonMemory) -> None:
+    def __init__(
+        self, api: ZaloApi, render: Renderer, buttons: ButtonMemory, clock: Clock
+    ) -> None:
         self.api = api
         self.render = render
         self.buttons = buttons
+        self.clock = clock
 
     async def send(self, recipient: str, message: Outgoing) -> str:
         offered = [(_title(b.label), b.data) for b in message.button_list()]
         if offered:  # before sending: a press can come back before the send returns
-            await self.buttons.remember_buttons("zalo", recipient, offered, datetime.now(UTC))
+            await self.buttons.remember_buttons("zalo", recipient, offered, self.clock())
         hint = ""
         if message.location_button:
             hint = self.render.render("zalo_location_hint", label=message.location_button)

@@ -3,7 +3,8 @@
 1. `start_authorization(config, redirect_uri)` makes a code verifier, its S256 challenge and a
    state, and the permission URL an OA administrator opens in a browser.
 2. Zalo redirects to `redirect_uri?code=…&oa_id=…&state=…`; check the state.
-3. `exchange_code(config, code, code_verifier)` trades the code (valid 10 minutes) for tokens.
+3. `exchange_code(config, code, code_verifier, now=…)` trades the code (valid 10 minutes)
+   for tokens.
 4. `store_tokens(store, config, tokens)` keeps them in the database; the channel prefers them
    over the config at its next start and rotates them from then on.
 """
@@ -14,6 +15,7 @@ import base64
 import hashlib
 import secrets
 from dataclasses import dataclass
+from datetime import datetime
 from urllib.parse import urlencode
 
 import httpx
@@ -75,14 +77,16 @@ async def exchange_code(
     code: str,
     code_verifier: str,
     *,
+    now: datetime,
     transport: httpx.AsyncBaseTransport | None = None,
 ) -> ZaloTokens:
-    """Trade an authorisation code for the first token pair; raises `zalo_api.OAuthError`
-    when Zalo refuses (a wrong or expired code, a verifier that does not match)."""
+    """Trade an authorisation code for the first token pair (`now`, by the one clock, dates
+    its expiry); raises `zalo_api.OAuthError` when Zalo refuses (a wrong or expired code, a
+    verifier that does not match)."""
     zalo = _zalo(config)
     async with httpx.AsyncClient(timeout=15.0, transport=transport) as client:
         form = {"code": code, "grant_type": "authorization_code", "code_verifier": code_verifier}
-        return await request_tokens(client, zalo, form)
+        return await request_tokens(client, zalo, form, now)
 
 
 async def store_tokens(

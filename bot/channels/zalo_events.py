@@ -181,16 +181,24 @@ def _media_ref(message: dict[str, Any]) -> str:
     return ""
 
 
-def _received_at(event: dict[str, Any]) -> datetime:
+def _received_at(event: dict[str, Any], arrived: datetime | None) -> datetime | None:
     try:
         return datetime.fromtimestamp(int(_str(event.get("timestamp"))) / 1000, UTC)
     except (ValueError, OverflowError, OSError):
-        return datetime.now(UTC)
+        return arrived
 
 
-def event_to_incoming(event: dict[str, Any]) -> Incoming | None:
-    """The Incoming for a person's event; None for what the flows ignore."""
+def event_to_incoming(event: dict[str, Any], arrived: datetime | None = None) -> Incoming | None:
+    """The Incoming for a person's event; None for what the flows ignore.
+
+    It is dated by the event's own timestamp (`verify` has checked it); `arrived`, when the
+    channel received the request by the one clock, stands in for an event without a readable
+    one. An event with neither cannot be placed in time and is ignored, like a malformed one.
+    """
     if not is_relevant(event):
+        return None
+    received_at = _received_at(event, arrived)
+    if received_at is None:
         return None
     name = _str(event.get("event_name"))
     message = event.get("message")
@@ -200,7 +208,7 @@ def event_to_incoming(event: dict[str, Any]) -> Incoming | None:
         user_id=person_of(event),
         event_id=event_id(event),
         kind=IncomingKind.TEXT,
-        received_at=_received_at(event),
+        received_at=received_at,
         message_ref=_str(message.get("msg_id")),
     )
     if name in MEMBERSHIP_EVENTS:

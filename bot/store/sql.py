@@ -44,6 +44,14 @@ def parse_ts(text: str | None) -> datetime | None:
     return datetime.fromisoformat(text) if text else None
 
 
+def required_ts(text: str | None) -> datetime:
+    """A timestamp from a NOT NULL column: its absence is a bug, never papered over with
+    the current time."""
+    if not text:
+        raise ValueError("a required timestamp is missing from a stored row")
+    return datetime.fromisoformat(text)
+
+
 
 def _person(row: Row) -> Person:
     return Person(
@@ -70,7 +78,7 @@ def _case(row: Row) -> Case:
         person_id=row["person_id"],
         status=CaseStatus(row["status"]),
         priority=Priority(row["priority"]),
-        created_at=parse_ts(row["created_at"]) or datetime.now(UTC),
+        created_at=required_ts(row["created_at"]),
         channel=row["person_channel"],
         external_id=row["person_external_id"],
         category=row["category"],

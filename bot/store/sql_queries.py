@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
-from bot.store.sql import CASE_SELECT, Executor, _case, _person, parse_ts, ts
+from bot.store.sql import CASE_SELECT, Executor, _case, _person, parse_ts, required_ts, ts
 from flows.cases import Case
 from flows.messages import outgoing_from_dict
 from flows.retention import RetentionPolicy
@@ -28,7 +28,7 @@ class SqlQueries:
             (channel,),
         )
         return [
-            InboundEvent(r[0], r[1], r[2], parse_ts(r[3]) or datetime.now(UTC)) for r in rows
+            InboundEvent(r[0], r[1], r[2], required_ts(r[3])) for r in rows
         ]
 
     async def due_deliveries(self, channel: str, now: datetime, limit: int) -> list[Delivery]:
@@ -138,7 +138,7 @@ class SqlQueries:
                 direction=r["direction"],
                 kind=r["kind"],
                 text=r["text"],
-                created_at=parse_ts(r["created_at"]) or datetime.now(UTC),
+                created_at=required_ts(r["created_at"]),
                 case_id=r["case_id"],
             )
             for r in rows

@@ -4,23 +4,25 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
-from bot.store.sql import CASE_SELECT, Executor, _case, _person, parse_ts, ts
+from bot.store.sql import CASE_SELECT, Executor, _case, _person, parse_ts, required_ts, ts
 from flows.cases import TRANSITIONS, Case, CaseStatus
 from flows.messages import Outgoing, Priority, outgoing_to_dict
+from flows.ports import Clock
 from flows.store import DataSummary, Erasure, Person, StoredMessage
 
 
 class SqlTransaction:
     """The unit of work handed to flows (flows.store.Transaction), in portable SQL."""
 
-    def __init__(self, ex: Executor) -> None:
+    def __init__(self, ex: Executor, clock: Clock) -> None:
         self.ex = ex
+        self.clock = clock  # the store's, for stamps the flows do not pass (first/last seen)
 
     async def person(self, channel: str, external_id: str, first_name: str = "") -> Person:
-        now = ts(datetime.now(UTC))
+        now = ts(self.clock())
         rows = await self.ex.fetch(
             "INSERT INTO people (channel, external_id, first_name, created_at, last_seen_at)"
             " VALUES (?, ?, ?, ?, ?) ON CONFLICT (channel, external_id) DO UPDATE SET"
@@ -159,7 +161,7 @@ class SqlTransaction:
         )
         return [
             StoredMessage(r["id"], r["person_id"], r["direction"], r["kind"], r["text"],
-                          parse_ts(r["created_at"]) or datetime.now(UTC), r["case_id"])
+                          required_ts(r["created_at"]), r["case_id"])
             for r in rows
         ]
 
@@ -351,8 +353,7 @@ class SqlTransaction:
             (limit,),
         )
         return [
-            ((parse_ts(r[1]) or datetime.now(UTC)) - (parse_ts(r[0]) or datetime.now(UTC)))
-            .total_seconds()
+            (required_ts(r[1]) - required_ts(r[0])).total_seconds()
             for r in rows
         ]
 

@@ -18,7 +18,7 @@ from __future__ import annotations
 import logging
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
-from datetime import UTC, datetime
+from datetime import datetime
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -29,6 +29,7 @@ from bot.store.priority_lock import QUICK, URGENT, WORK, PriorityLock
 from bot.store.sql import Row, ts
 from bot.store.sql_queries import SqlQueries, purge_targets
 from bot.store.sql_unit import SqlTransaction
+from flows.ports import Clock
 from flows.retention import PurgeReport, RetentionPolicy
 from flows.store import InboundEvent
 
@@ -76,8 +77,9 @@ class _OneAtATime(_InTransaction):
 class SqliteStore(SqlQueries):
     """flows.store.Store on one SQLite file."""
 
-    def __init__(self, path: str | Path) -> None:
+    def __init__(self, path: str | Path, clock: Clock) -> None:
         self.path = str(path)
+        self.clock = clock  # for stamps no caller passes: migrations, first/last seen, tokens
         self._db: aiosqlite.Connection | None = None
         self.lock = PriorityLock()
         self.unit = _InTransaction(self)
@@ -128,7 +130,7 @@ class SqliteStore(SqlQueries):
                     await db.execute(statement)
                 await db.execute(
                     "INSERT INTO schema_migrations VALUES (?, ?, ?)",
-                    (number, name, ts(datetime.now(UTC))),
+                    (number, name, ts(self.clock())),
                 )
                 await db.execute("COMMIT")
             except Exception:
@@ -141,7 +143,7 @@ class SqliteStore(SqlQueries):
         async with self.lock.hold(URGENT if urgent else WORK):
             await self.db.execute("BEGIN IMMEDIATE")
             try:
-                yield SqlTransaction(self.unit)
+                yield SqlTransaction(self.unit, self.clock)
             except BaseException:
                 await self.db.execute("ROLLBACK")
                 raise

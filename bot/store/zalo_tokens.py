@@ -6,7 +6,7 @@ Uses the SqliteStore's one connection, under its transaction lock.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 
 from bot.store.sql import parse_ts, ts
 from bot.store.sqlite import SqliteStore
@@ -50,6 +50,6 @@ class ZaloTokenStore:
                     tokens.access_token,
                     tokens.refresh_token,
                     ts(tokens.expires_at) if tokens.expires_at else None,
-                    ts(datetime.now(UTC)),
+                    ts(self.store.clock()),
                 ),
             )

@@ -6,13 +6,14 @@ import sqlite3
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from bot.app import wall_clock
 from bot.store.sqlite import SqliteStore, migrations
 from flows.messages import Outgoing, Priority
 from flows.store import InboundEvent
 
 
 async def open_store(path: Path) -> SqliteStore:
-    store = SqliteStore(path)
+    store = SqliteStore(path, wall_clock)  # the tests below date their rows by it too
     await store.open()
     return store
 

@@ -27,9 +27,9 @@ class Parts:
         self.core = core
         self.client = httpx.AsyncClient(timeout=5.0)
         self.store = ZaloTokenStore(core.store, APP_ID)
-        self.tokens = TokenManager(core.config.zalo, self.client, self.store)
+        self.tokens = TokenManager(core.config.zalo, self.client, self.store, core.clock)
         self.api = ZaloApi(core.config.zalo, self.client, self.tokens)
-        self.sender = ZaloSender(self.api, core.services.render, core.store)
+        self.sender = ZaloSender(self.api, core.services.render, core.store, core.clock)
 
 
 @pytest.fixture
@@ -163,7 +163,7 @@ async def test_the_stored_pair_is_preferred_over_the_config_at_start(
 ) -> None:
     access, refresh = zalo_api.issue_tokens()
     await parts.store.save(ZaloTokens(access, refresh, datetime.now(UTC) + timedelta(hours=20)))
-    fresh = TokenManager(parts.core.config.zalo, parts.client, parts.store)
+    fresh = TokenManager(parts.core.config.zalo, parts.client, parts.store, parts.core.clock)
     await fresh.load()
     assert await fresh.access_token() == access
     assert access != parts.core.config.zalo.access_token

@@ -9,7 +9,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from bot.app import open_core
+from bot.app import open_core, wall_clock
 from bot.channels.zalo import ZaloChannel
 from bot.channels.zalo_api import OAuthError
 from bot.channels.zalo_authorize import (
@@ -54,7 +54,7 @@ async def test_a_code_is_exchanged_stored_and_used_by_the_channel(
     auth = start_authorization(config, "https://hotline.example.org/zalo/callback")
     zalo_api.expect_authorization("the-code", code_challenge(auth.code_verifier))
 
-    tokens = await exchange_code(config, "the-code", auth.code_verifier)
+    tokens = await exchange_code(config, "the-code", auth.code_verifier, now=wall_clock())
     assert tokens.access_token in zalo_api.access_tokens
     assert zalo_api.calls[-1].body["grant_type"] == "authorization_code"
 
@@ -79,9 +79,10 @@ async def test_a_wrong_verifier_or_a_reused_code_is_refused(
     auth = start_authorization(config, "https://hotline.example.org/cb")
     zalo_api.expect_authorization("code-1", code_challenge(auth.code_verifier))
     with pytest.raises(OAuthError):
-        await exchange_code(config, "code-1", "not-the-verifier" * 3)
+        await exchange_code(config, "code-1", "not-the-verifier" * 3, now=wall_clock())
     with pytest.raises(OAuthError):
-        await exchange_code(config, "code-1", auth.code_verifier)  # spent by the first try
+        # spent by the first try
+        await exchange_code(config, "code-1", auth.code_verifier, now=wall_clock())
 
 
 async def test_the_authorize_command_exchanges_the_code_and_stores_the_tokens(
@@ -93,7 +94,7 @@ async def test_the_authorize_command_exchanges_the_code_and_stores_the_tokens(
     verifier = "v" * 64
     zalo_api.expect_authorization("code-from-zalo", code_challenge(verifier))
     status = await zalo_authorize(config, "https://hotline.example.org/zalo/callback",
-                                  "code-from-zalo", verifier)
+                                  "code-from-zalo", verifier, clock=wall_clock)
     assert status == 0
     assert "Zalo tokens stored" in capsys.readouterr().out
     core = await open_core(config)
@@ -101,5 +102,5 @@ async def test_the_authorize_command_exchanges_the_code_and_stores_the_tokens(
     await core.close()
     assert stored is not None and stored.access_token in zalo_api.access_tokens
     refused = await zalo_authorize(config, "https://hotline.example.org/zalo/callback",
-                                   "a-wrong-code", verifier)
+                                   "a-wrong-code", verifier, clock=wall_clock)
     assert refused == 1 and "Zalo refused the code" in capsys.readouterr().err

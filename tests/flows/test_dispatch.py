@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-from datetime import UTC, datetime
 
 from bot.app import Core
 from tests.factories import make_incoming
@@ -13,7 +12,7 @@ async def test_a_redelivered_event_is_handled_once(core: Core) -> None:
     first = await core.dispatcher.handle(make_incoming("/start", event_id="update-1"))
     again = await core.dispatcher.handle(make_incoming("/start", event_id="update-1"))
     assert first.replies and again.route == "duplicate" and again.replies == ()
-    due = await core.store.due_deliveries("telegram", datetime.now(UTC), 10)
+    due = await core.store.due_deliveries("telegram", core.clock(), 10)
     assert len(due) == 1
 
 
@@ -39,14 +38,14 @@ async def test_many_people_are_handled_concurrently(core: Core) -> None:
     await asyncio.gather(
         *(core.dispatcher.handle(make_incoming("/start", user=str(u))) for u in range(50))
     )
-    due = await core.store.due_deliveries("telegram", datetime.now(UTC), 100)
+    due = await core.store.due_deliveries("telegram", core.clock(), 100)
     assert sorted(int(d.recipient) for d in due) == list(range(50))
 
 
 async def test_after_an_internal_error_the_person_gets_an_apology(core: Core) -> None:
     incoming = make_incoming("a message we failed on")
     await core.dispatcher.handle_failure(incoming)
-    due = await core.store.due_deliveries("telegram", datetime.now(UTC), 10)
+    due = await core.store.due_deliveries("telegram", core.clock(), 10)
     assert "Xin lỗi, hệ thống vừa gặp trục trặc" in due[0].message.text
     assert "113" in due[0].message.text
     person = await core.store.find_person("telegram", "111")

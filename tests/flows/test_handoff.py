@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
+from datetime import timedelta
 from pathlib import Path
 
 from bot.app import Core
@@ -230,7 +231,8 @@ async def test_out_of_hours_the_person_is_told_when_counsellors_are_back(
     clock.advance(4 * 24 * 3600 + 9 * 3600)  # Friday 19:00 in Hà Nội
     await open_case(desk_core)
     status = (await to_person(desk_core))[-1]
-    assert "ngoài giờ làm việc" in status and "07:30 ngày 30/11" in status
+    back = clock.start + timedelta(days=7)  # the next Monday: 30/11 unshifted
+    assert "ngoài giờ làm việc" in status and f"07:30 ngày {back:%d/%m}" in status
 
 
 async def test_people_are_told_when_their_place_in_the_queue_moves(desk_core: Core) -> None:

@@ -48,13 +48,15 @@ async def test_emergency_help_never_waits_for_consent(desk_core: Core) -> None:
     assert handled.route == "emergency" and "113" in handled.reply_text
 
 
-async def test_my_data_shows_counts_dates_and_my_own_messages(desk_core: Core) -> None:
+async def test_my_data_shows_counts_dates_and_my_own_messages(
+    desk_core: Core, clock: Clock
+) -> None:
     d = desk_core.dispatcher
     await d.handle(make_incoming("trợ cấp người cao tuổi"))
     await d.handle(make_incoming("cảm ơn"))
     summary = await d.handle(make_incoming("/dulieu"))
     assert "Tin nhắn bạn gửi: 3" in summary.reply_text  # the two, and /dulieu itself
-    assert "Lần đầu nhắn: 23/11/2026" in summary.reply_text
+    assert f"Lần đầu nhắn: {clock.start:%d/%m/%Y}" in summary.reply_text  # 23/11/2026 unshifted
     assert "Đồng ý xử lý dữ liệu: chưa" in summary.reply_text
     mine = await d.handle(make_incoming(button="privacy:show"))
     assert "trợ cấp người cao tuổi" in mine.reply_text and "cảm ơn" in mine.reply_text
