@@ -8,11 +8,13 @@ counsellors' queue with an alert that says why. Every question can be skipped.
 
 from __future__ import annotations
 
-from typing import Any
+import unicodedata
+from collections.abc import Sequence
+from typing import Any, Protocol, runtime_checkable
 
 from flows.cases import LEVEL_PRIORITY, Case, StaffPost, higher
 from flows.messages import Button, Outgoing, Priority
-from flows.ports import Assessment
+from flows.ports import Assessment, Hotline
 from flows.turn import FlowName, Notice, Step, Turn
 
 PREFIX = "em:"
@@ -24,12 +26,62 @@ ANSWERS = {  # button data -> (question, stored answer)
     "em:safe:yes": ("safe", "yes"),
     "em:safe:no": ("safe", "no"),
 }
+DANGER_NOW = "em:danger:yes"
 SUICIDE = "suicide"
+# Assessment facets (flows/ports.py): what the reply should fit.
+THIRD_PARTY, DONE = "third_party", "done"
+NO_FACETS: frozenset[str] = frozenset()
 
 
-def hotlines(turn: Turn, category: str | None) -> list[Any]:
+@runtime_checkable
+class FittingDirectory(Protocol):
+    """What this flow asks of the directory (knowledge/directory.py) beyond ports.Directory:
+    numbers that fit the person, the one to call at once, the province a text names."""
+
+    def numbers_for(
+        self, category: str | None, *, facets: frozenset[str] = ..., province: str | None = ...
+    ) -> Sequence[Hotline]: ...
+
+    def call_now(self, category: str | None, *, facets: frozenset[str] = ...) -> Hotline: ...
+
+    def province_in(self, text: str) -> str | None: ...
+
+    def province_name(self, province: str) -> str: ...
+
+
+def fitting(turn: Turn) -> FittingDirectory | None:
     directory = turn.services.directory
-    return list(directory.numbers_for(category)) if directory else []
+    return directory if isinstance(directory, FittingDirectory) else None
+
+
+def hotlines(
+    turn: Turn, category: str | None, facets: frozenset[str] = NO_FACETS,
+    province: str | None = None,
+) -> list[Hotline]:
+    directory = turn.services.directory
+    if directory is None:
+        return []
+    fit = fitting(turn)
+    if fit is None:
+        return list(directory.numbers_for(category))
+    return list(fit.numbers_for(category, facets=facets, province=province))
+
+
+def call_now(turn: Turn, category: str | None, facets: frozenset[str]) -> Hotline | None:
+    fit = fitting(turn)
+    if fit is not None:
+        return fit.call_now(category, facets=facets)
+    shown = hotlines(turn, category, facets)
+    return shown[0] if shown else None
+
+
+def province_in(turn: Turn, text: str) -> str | None:
+    fit = fitting(turn)
+    return fit.province_in(text) if fit is not None and text else None
+
+
+def facets_of(data: dict[str, Any]) -> frozenset[str]:
+    return frozenset(str(f) for f in data.get("facets", ()))
 
 
 def category_label(turn: Turn, category: str | None) -> str:
@@ -37,14 +89,20 @@ def category_label(turn: Turn, category: str | None) -> str:
     return triage.category_label(category) if triage else (category or "")
 
 
-def first_reply(turn: Turn, level: str, category: str | None) -> Outgoing:
+def first_reply(
+    turn: Turn, level: str, category: str | None, facets: frozenset[str] = NO_FACETS,
+    province: str | None = None,
+) -> Outgoing:
     priority = LEVEL_PRIORITY.get(level, Priority.URGENT)
     text = turn.text(
         "emergency_now",
         level=level,
         category=category,
         suicide=category == SUICIDE,
-        hotlines=hotlines(turn, category),
+        third_party=THIRD_PARTY in facets,
+        done=DONE in facets,
+        call_now=call_now(turn, category, facets),
+        hotlines=hotlines(turn, category, facets, province),
     )
     return Outgoing(text, priority=priority)
 
@@ -63,6 +121,22 @@ def question(turn: Turn, name: str) -> Outgoing:
     return Outgoing(
         turn.text(f"emergency_{name}"), buttons=((yes, no), (skip,)), priority=Priority.URGENT
     )
+
+
+def _plain(text: str) -> str:
+    """Lower case without diacritics, single spaces: "Bỏ qua" and "bo qua" are the same."""
+    decomposed = unicodedata.normalize("NFD", text.casefold().replace("đ", "d"))
+    return " ".join("".join(c for c in decomposed if not unicodedata.combining(c)).split())
+
+
+def is_skip(turn: Turn) -> bool:
+    """The skip button, or its label typed or sent from a keyboard key (Telegram shows the
+    location question's buttons as keys under the input box)."""
+    incoming = turn.incoming
+    if incoming.button == SKIP:
+        return True
+    label = turn.services.render.label("skip")
+    return bool(incoming.text) and _plain(incoming.text) == _plain(label)
 
 
 async def open_or_raise(
@@ -120,12 +194,22 @@ def on_call_notices(turn: Turn, case: Case) -> list[Notice]:
             for who in staff.on_call]
 
 
-async def begin(turn: Turn, level: str, category: str | None, signals: tuple[str, ...]) -> Step:
+async def begin(
+    turn: Turn, level: str, category: str | None, signals: tuple[str, ...],
+    facets: frozenset[str] = NO_FACETS,
+) -> Step:
     case, new = await open_or_raise(turn, level, category, signals)
     staff = [alert(turn, case, level, signals, new=new)]
-    replies = [first_reply(turn, level, category)]
     in_intake = turn.person.flow == FlowName.EMERGENCY
     data: dict[str, Any] = dict(turn.data) if in_intake else {"case_id": case.id}
+    # What is known of the person carries through the questions: earlier facets stay.
+    facets = facets | (facets_of(data) if in_intake else NO_FACETS)
+    province = province_in(turn, turn.incoming.text) or data.get("province")
+    if facets:
+        data["facets"] = sorted(facets)
+    if province:
+        data["province"] = province
+    replies = [first_reply(turn, level, category, facets, province)]
     if not in_intake:
         data["question"] = QUESTIONS[0]
         replies.append(question(turn, QUESTIONS[0]))
@@ -145,7 +229,10 @@ async def begin(turn: Turn, level: str, category: str | None, signals: tuple[str
 
 async def on_signal(turn: Turn, assessment: Assessment) -> Step:
     """Triage found danger in what the person wrote: this wins over any flow."""
-    return await begin(turn, assessment.level, assessment.category, tuple(assessment.signals))
+    if turn.person.flow == FlowName.EMERGENCY and is_skip(turn):
+        return await answer(turn)  # "Bỏ qua" (the keyboard key) carries no danger of its own
+    return await begin(turn, assessment.level, assessment.category, tuple(assessment.signals),
+                       frozenset(assessment.facets))
 
 
 async def start(turn: Turn) -> Step:
@@ -159,14 +246,45 @@ async def during_case(turn: Turn, assessment: Assessment) -> Step:
     case, _ = await open_or_raise(
         turn, assessment.level, assessment.category, tuple(assessment.signals)
     )
+    province = province_in(turn, turn.incoming.text) or turn.data.get("province")
+    reply = first_reply(turn, assessment.level, assessment.category,
+                        frozenset(assessment.facets), province)
     return Step(
         route="emergency",
-        replies=[first_reply(turn, assessment.level, assessment.category)],
+        replies=[reply],
         staff=[alert(turn, case, assessment.level, tuple(assessment.signals), new=False)],
         urgency=assessment.level,
         category=assessment.category,
         signals=tuple(assessment.signals),
         case_id=case.id,
+    )
+
+
+def where_noted(
+    turn: Turn, value: Any, case: Case, facets: frozenset[str], before: str | None,
+    after: str | None,
+) -> Outgoing:
+    """Said once the location question is behind: takes the location keyboard away, and
+    gives the numbers of the person's province now that it is known."""
+    if value == "skipped":
+        answer = "skipped"
+    elif isinstance(value, dict):
+        answer = "location"
+    elif value:
+        answer = "address"
+    else:
+        answer = "other"
+    local: list[Hotline] = []
+    fit = fitting(turn)
+    if after and after != before and fit is not None:
+        known = {h.number for h in hotlines(turn, case.category, facets, before)}
+        local = [h for h in hotlines(turn, case.category, facets, after)
+                 if h.number not in known]
+    province = fit.province_name(after) if local and after and fit is not None else ""
+    return Outgoing(
+        turn.text("emergency_where_noted", answer=answer, local=local, province=province),
+        remove_keyboard=True,
+        priority=Priority.URGENT,
     )
 
 
@@ -180,8 +298,9 @@ async def answer(turn: Turn) -> Step:
         return Step(route="emergency", flow=FlowName.MENU, data={},
                     replies=[Outgoing(turn.text("menu"))])
     incoming = turn.incoming
+    asked = current  # the question on screen; an answer may be to another one
     value: Any
-    if incoming.button == SKIP:
+    if is_skip(turn):
         value = "skipped"
     elif incoming.button in ANSWERS:
         current, value = ANSWERS[incoming.button]
@@ -197,13 +316,31 @@ async def answer(turn: Turn) -> Step:
         turn.text("staff_answer", case=case, question=current, value=value),
         case_id=case.id, priority=case.priority,
     )]
+    facets = facets_of(data)
+    before = data.get("province")
+    province = before
+    if current == "where" and isinstance(value, str) and value != "skipped":
+        province = province_in(turn, value) or before
+        if province:
+            data["province"] = province
+    replies: list[Outgoing] = []
+    if asked == "where":
+        replies.append(where_noted(turn, value, case, facets, before, province))
+    if incoming.button == DANGER_NOW:
+        replies.append(Outgoing(
+            turn.text("emergency_call_now", call_now=call_now(turn, case.category, facets),
+                      third_party=THIRD_PARTY in facets),
+            priority=Priority.CRITICAL,
+        ))
     following = QUESTIONS.index(current) + 1 if current in QUESTIONS else len(QUESTIONS)
     if following < len(QUESTIONS):
         data["question"] = QUESTIONS[following]
-        return Step(route="emergency", replies=[question(turn, QUESTIONS[following])],
+        replies.append(question(turn, QUESTIONS[following]))
+        return Step(route="emergency", replies=replies,
                     flow=FlowName.EMERGENCY, data=data, staff=staff, case_id=case.id,
                     urgency=case.priority.value if case.priority != Priority.NORMAL else "none")
-    done = Outgoing(turn.text("emergency_done", hotlines=hotlines(turn, case.category)),
-                    buttons=((Button(turn.services.render.label("leave_queue"), "queue:leave"),),))
-    return Step(route="emergency", replies=[done], flow=FlowName.WAITING,
+    shown = hotlines(turn, case.category, facets, province)
+    replies.append(Outgoing(turn.text("emergency_done", hotlines=shown), buttons=(
+        (Button(turn.services.render.label("leave_queue"), "queue:leave"),),)))
+    return Step(route="emergency", replies=replies, flow=FlowName.WAITING,
                 data={"case_id": case.id}, staff=staff, case_id=case.id)

@@ -17,6 +17,7 @@ import jinja2
 import yaml
 
 from knowledge.articles import Article, ArticleError, article_paths, parse_article
+from knowledge.directory import Directory, DirectoryDataError
 from knowledge.query import Synonyms
 from knowledge.text import Abbreviations, fold, is_folded, normalise
 
@@ -164,6 +165,27 @@ def _data_problems(knowledge_dir: Path) -> list[Problem]:
     return out
 
 
+def _directory_problems(knowledge_dir: Path) -> list[Problem]:
+    """A broken directory is an error; a number not marked verified is a warning (it is never
+    shown to citizens until someone checks it and sets `verified: true`)."""
+    path = knowledge_dir / "directory.yaml"
+    if not path.exists():
+        return []
+    where = _where(path, knowledge_dir)
+    try:
+        directory = Directory.load(path)
+    except (OSError, DirectoryDataError) as exc:
+        return [Problem("error", where, f"cannot be read: {exc}")]
+    return [
+        Problem(
+            "warning",
+            where,
+            f"hotline {h.id!r} ({h.number}) is not verified: it is never shown to citizens",
+        )
+        for h in directory.unverified()
+    ]
+
+
 def check_knowledge(knowledge_dir: Path, today: date, max_age_days: int = 365) -> list[Problem]:
     """Every problem in the knowledge base under `knowledge_dir`, errors and warnings."""
     problems: list[Problem] = []
@@ -186,4 +208,5 @@ def check_knowledge(knowledge_dir: Path, today: date, max_age_days: int = 365) -
     problems.extend(_cross_problems(loaded, unreadable))
     problems.extend(_template_problems(knowledge_dir))
     problems.extend(_data_problems(knowledge_dir))
+    problems.extend(_directory_problems(knowledge_dir))
     return problems

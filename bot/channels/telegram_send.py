@@ -14,6 +14,7 @@ from telegram import (
     InlineKeyboardMarkup,
     KeyboardButton,
     ReplyKeyboardMarkup,
+    ReplyKeyboardRemove,
 )
 from telegram.error import (
     BadRequest,
@@ -40,11 +41,16 @@ def retry_after_seconds(error: RetryAfter) -> float:
     return float(value.total_seconds() if hasattr(value, "total_seconds") else value)
 
 
-def reply_markup(message: Outgoing) -> InlineKeyboardMarkup | ReplyKeyboardMarkup | None:
+def reply_markup(
+    message: Outgoing,
+) -> InlineKeyboardMarkup | ReplyKeyboardMarkup | ReplyKeyboardRemove | None:
     if message.location_button:
         # Only a reply keyboard can ask for the location; Telegram shows it under the input.
+        # A message carries one keyboard, so its buttons ("Bỏ qua") become keys there too:
+        # pressing one sends its label as text, which the flow that asked understands.
         return ReplyKeyboardMarkup(
-            [[KeyboardButton(message.location_button, request_location=True)]],
+            [[KeyboardButton(message.location_button, request_location=True)]]
+            + [[KeyboardButton(b.label) for b in row] for row in message.buttons],
             resize_keyboard=True,
             one_time_keyboard=True,
         )
@@ -55,6 +61,8 @@ def reply_markup(message: Outgoing) -> InlineKeyboardMarkup | ReplyKeyboardMarku
                 for row in message.buttons
             ]
         )
+    if message.remove_keyboard:
+        return ReplyKeyboardRemove()
     return None
 
 

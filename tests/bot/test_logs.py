@@ -55,7 +55,7 @@ async def test_a_full_conversation_leaves_no_personal_data_in_the_logs(
             await step(api, updates.text(PERSON, SECRETS[0], first_name=NAME),
                        sent(STAFF_CHAT, "KHẨN CẤP"))
             await step(api, updates.location(PERSON, 21.0301, 105.8543, first_name=NAME),
-                       sent(PERSON, "Cảm ơn bạn"))
+                       sent(PERSON, "nhận được vị trí"))
             await step(api, updates.text(PERSON, SECRETS[1], first_name=NAME), sent(PERSON))
             await step(api, updates.contact(PERSON, "0912345678", first_name=NAME),
                        sent(PERSON, "đầu hàng chờ"))
