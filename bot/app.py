@@ -1,11 +1,18 @@
-"""The composition root: the only place that builds real parts from the configuration."""
+"""The composition root: the only place that builds real parts from the configuration.
+
+It is also the only place that reads the wall clock: `wall_clock` is the one clock, and every
+part that needs the time (store, flows, deliverers, channels, the case watch) is handed it,
+so tests run the whole core on a clock they move by hand."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import yaml
 
 from bot.config import Config, ConfigError
 from bot.delivery import Deliverer
@@ -16,20 +23,27 @@ from flows.dispatch import Dispatcher
 from flows.messages import Button, Outgoing
 from flows.office_hours import OfficeHours
 from flows.outbox import undeliverable_step, write_step
-from flows.ports import Services, StaffSettings
+from flows.ports import Clock, Services, StaffSettings
 from flows.reports import case_label
 from flows.retention import PurgeReport, RetentionPolicy
 from flows.store import Delivery
+from flows.triage import LayeredTriage, Thresholds
 from flows.watch import CaseWatch
 from knowledge.directory import Directory
 from knowledge.render import Templates
 from knowledge.search import PolicySearch
 from knowledge.text import Abbreviations
 from knowledge.triage import TriageRules
+from knowledge.triage_model import TriageModel
 
 log = logging.getLogger(__name__)
 
 ZALO_WINDOW = timedelta(days=7)
+
+
+def wall_clock() -> datetime:
+    """The one clock of a running hotline: the current time, in UTC."""
+    return datetime.now(UTC)
 
 
 @dataclass
@@ -44,6 +58,11 @@ class Core:
     desk: StaffDesk
     watch: CaseWatch
     deliverers: list[Deliverer] = field(default_factory=list)
+
+    @property
+    def clock(self) -> Clock:
+        """The one clock, as the flows see it; channels and deliverers take it from here."""
+        return self.services.clock
 
     def wake(self) -> None:
         """New rows are in the outbox: any channel's handling can queue for another (a Zalo
@@ -121,9 +140,9 @@ class Core:
                              self.services.clock())
 
 
-def make_store(url: str) -> SqliteStore:
+def make_store(url: str, clock: Clock) -> SqliteStore:
     if url.startswith("sqlite:///"):
-        return SqliteStore(url.removeprefix("sqlite:///"))
+        return SqliteStore(url.removeprefix("sqlite:///"), clock)
     raise ConfigError(
         "database.url: PostgreSQL is not supported by this version yet; use sqlite:///FILE"
     )
@@ -149,7 +168,23 @@ def staff_settings(config: Config) -> StaffSettings:
     )
 
 
-def load_services(config: Config) -> Services:
+def load_triage(knowledge: Path, abbreviations: Abbreviations) -> LayeredTriage:
+    """Both triage layers: the rules, and the shipped model with its dev-fitted thresholds.
+    Without a model file (a centre's own knowledge folder may lack one) the rules run alone,
+    and the log says so once."""
+    rules = TriageRules.load(knowledge / "triage.yaml", abbreviations)
+    model_path = knowledge / "triage_model.json.gz"
+    if not model_path.is_file():
+        log.warning("triage_model_missing path=%s mode=rules_only", model_path)
+        return LayeredTriage(rules)
+    settings = yaml.safe_load((knowledge / "triage_model.yaml").read_text(encoding="utf-8"))
+    # Each value takes its field's type (min_words is a count, the rest probabilities).
+    thresholds = Thresholds(**{k: type(getattr(Thresholds, k))(v)
+                               for k, v in (settings or {}).items()})
+    return LayeredTriage(rules, TriageModel.load(model_path), thresholds)
+
+
+def load_services(config: Config, clock: Clock) -> Services:
     """The knowledge base, triage rules, directory and templates: loaded once at start.
     A broken file stops the start with a message naming it."""
     knowledge = config.knowledge_path
@@ -158,12 +193,13 @@ def load_services(config: Config) -> Services:
     try:
         abbreviations = Abbreviations.load(knowledge / "teencode.yaml")
         search = PolicySearch.from_directory(knowledge)
-        triage = TriageRules.load(knowledge / "triage.yaml", abbreviations)
+        triage = load_triage(knowledge, abbreviations)
         directory = Directory.load(knowledge / "directory.yaml")
     except (OSError, ValueError) as exc:
         raise ConfigError(f"hotline.knowledge_dir: {exc}") from None
     return Services(
         render=Templates(knowledge / "templates"),
+        clock=clock,
         search=search,
         triage=triage,
         directory=directory,
@@ -178,9 +214,12 @@ def load_services(config: Config) -> Services:
     )
 
 
-async def open_core(config: Config, *, database_url: str | None = None) -> Core:
-    store = make_store(database_url or config.database.url)
-    services = load_services(config)
+async def open_core(
+    config: Config, *, clock: Clock = wall_clock, database_url: str | None = None
+) -> Core:
+    """The store, services, dispatcher, desk and watch, all on `clock` (tests pass their own)."""
+    store = make_store(database_url or config.database.url, clock)
+    services = load_services(config, clock)
     await store.open()
     return Core(config, store, services, Dispatcher(store, services),
                 StaffDesk(store, services), CaseWatch(store, services))

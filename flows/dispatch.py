@@ -99,6 +99,22 @@ FLOWS: dict[str, FlowHandler] = {
 }
 
 
+async def record_triage(turn: Turn, case_id: int | None, assessment: Assessment) -> None:
+    """Keep on the case which triage layer raised it and why, for its card."""
+    layer = assessment.layer
+    if case_id is None or not layer:
+        return
+    case = await turn.tx.case(case_id)
+    if case is None:
+        return
+    entry = {"layer": layer, "reasons": list(assessment.reasons),
+             "needs_check": assessment.needs_check}
+    previous = case.details.get("triage")
+    if isinstance(previous, dict) and previous.get("layer") == "rules" and layer == "model":
+        return  # a rule reason stays the better explanation
+    await turn.tx.update_case(case_id, details=dict(case.details) | {"triage": entry})
+
+
 def describe(incoming: Incoming) -> tuple[str, dict[str, object]]:
     """The text kept in the conversation history, and the facts kept beside it."""
     meta: dict[str, object] = {}
@@ -140,7 +156,7 @@ class Dispatcher:
                 person.id, "in", incoming.kind.value, text, now,
                 event_id=incoming.event_id, meta=meta,
             )
-            turn = Turn(incoming, person, tx, self.services, now)
+            turn = Turn(incoming, person, tx, self.services, now, assessment)
             step = await self.route(turn, assessment)
             if step.case_id is not None:
                 await tx.link_message(message_id, step.case_id)
@@ -188,11 +204,24 @@ class Dispatcher:
         incoming = turn.incoming
         if incoming.kind in (IncomingKind.LEFT, IncomingKind.JOINED):
             return Step(route="membership")  # nothing to say; a blocked bot cannot reply
+        if (assessment is not None and assessment.layer == "model"
+                and turn.person.flow not in (FlowName.MENU, FlowName.POLICY)):
+            # A person answering the emergency questions or already with a counsellor is read
+            # by a human: the model alone does not re-raise their address or a "dạ em chờ".
+            assessment = None
         if assessment is not None and assessment.level != "none":
             # Safety first: danger in any message wins over whatever flow the person is in.
             if turn.person.flow in (FlowName.WAITING, FlowName.TALKING):
-                return await emergency.during_case(turn, assessment)
-            return await emergency.on_signal(turn, assessment)
+                step = await emergency.during_case(turn, assessment)
+                case = await turn.tx.case(step.case_id) if step.case_id else None
+                if case is not None and incoming.attachment is not None:
+                    # The alert quotes the caption; the photo or file itself still goes to
+                    # the counsellors, as any media in a case does.
+                    step.staff.append(handoff.relay_post(turn, case))
+            else:
+                step = await emergency.on_signal(turn, assessment)
+            await record_triage(turn, step.case_id, assessment)
+            return step
         return await self.route_by_flow(turn)
 
     def is_urgent(self, incoming: Incoming, assessment: Assessment | None = None) -> bool:
@@ -200,15 +229,24 @@ class Dispatcher:
         channels may ask before storing it, to put it ahead of ordinary work."""
         if incoming.button == menu.MENU_EMERGENCY or incoming.command in ("khancap", "sos"):
             return True
-        assessment = assessment or self.assess(incoming)
+        if assessment is None:
+            text = self._text(incoming)
+            triage = self.services.triage
+            assessment = triage.quick(text) if triage is not None and text else None
         return assessment is not None and assessment.level != "none"
 
     def assess(self, incoming: Incoming) -> Assessment | None:
         triage = self.services.triage
+        text = self._text(incoming)
+        return triage.assess(text) if triage is not None and text else None
+
+    @staticmethod
+    def _text(incoming: Incoming) -> str:
+        """The text triage reads: a message's text or a media caption; not a button press."""
+        if incoming.kind is IncomingKind.BUTTON:
+            return ""
         text = incoming.text or (incoming.attachment.caption if incoming.attachment else "")
-        if triage is None or not text.strip() or incoming.kind is IncomingKind.BUTTON:
-            return None
-        return triage.assess(text)
+        return text if text.strip() else ""
 
     async def route_by_flow(self, turn: Turn) -> Step:
         incoming = turn.incoming

@@ -53,7 +53,7 @@ async def queue_status(turn: Turn, case: Case) -> Outgoing:
         minutes=await estimate_minutes(turn, position),
         closed=reopen is not None,
         reopen=reopen,
-        urgent=case.priority != Priority.NORMAL,
+        urgent=case.priority in (Priority.CRITICAL, Priority.URGENT),
     )
     return Outgoing(text, buttons=((turn.button("leave_queue", LEAVE),),))
 

@@ -106,6 +106,7 @@ class Priority(StrEnum):
 
     CRITICAL = "critical"
     URGENT = "urgent"
+    REVIEW = "review"  # a message the bot did not understand: a human reads it
     NORMAL = "normal"
 
     @property
@@ -113,7 +114,8 @@ class Priority(StrEnum):
         return _PRIORITY_RANK[self]
 
 
-_PRIORITY_RANK = {Priority.CRITICAL: 0, Priority.URGENT: 1, Priority.NORMAL: 2}
+_PRIORITY_RANK = {Priority.CRITICAL: 0, Priority.URGENT: 1, Priority.REVIEW: 2,
+                  Priority.NORMAL: 3}
 
 
 @dataclass(frozen=True)
@@ -128,6 +130,10 @@ class Outgoing:
     # channels that cannot copy send `text` instead.
     copy_from: str = ""
     edit: str = ""  # "card": replace the case card posted earlier instead of posting anew
+    # Take away a keyboard shown under the input box (the location request) once it has been
+    # answered. Telegram: ReplyKeyboardRemove, so put it on a message without buttons (one
+    # keyboard per message); channels with no such keyboard (Zalo, console) ignore it.
+    remove_keyboard: bool = False
 
     def button_list(self) -> list[Button]:
         return [b for row in self.buttons for b in row]
@@ -158,6 +164,7 @@ def outgoing_to_dict(message: Outgoing) -> dict[str, object]:
         "priority": message.priority.value,
         "copy_from": message.copy_from,
         "edit": message.edit,
+        "remove_keyboard": message.remove_keyboard,
     }
 
 
@@ -171,4 +178,5 @@ def outgoing_from_dict(data: dict[str, object]) -> Outgoing:
         priority=Priority(str(data.get("priority", "normal"))),
         copy_from=str(data.get("copy_from", "")),
         edit=str(data.get("edit", "")),
+        remove_keyboard=bool(data.get("remove_keyboard", False)),
     )

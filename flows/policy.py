@@ -3,6 +3,7 @@ that we do not know and offer a counsellor. Never a made-up answer or figure."""
 
 from __future__ import annotations
 
+from flows import safety_net
 from flows.menu import MENU_COUNSELLOR, main_menu
 from flows.messages import Button, Outgoing
 from flows.ports import Article, PolicySearch
@@ -58,11 +59,16 @@ async def question(turn: Turn) -> Step:
     text = turn.incoming.text.strip()
     search = _search(turn)
     if search is None:
-        return no_answer(turn, text)
+        return await safety_net.review(turn) if safety_net.needs_human(turn) else no_answer(
+            turn, text)
     result = search.search(text, limit=3)
     hits = list(result.hits)
     if hits and result.confident and not result.ambiguous:
         return answer(turn, search.article(hits[0].article_id), text)
+    if safety_net.needs_human(turn):
+        # Someone telling of their situation is never asked to rephrase, nor to pick an
+        # article: a human reads it.
+        return await safety_net.review(turn)
     if hits and result.ambiguous:
         choices = tuple((Button(h.title, f"{ARTICLE}{h.article_id}"),) for h in hits[:3])
         return Step(

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any, Protocol
 
 from flows.office_hours import OfficeHours
@@ -30,9 +30,26 @@ class Assessment(Protocol):
     @property
     def signals(self) -> tuple[str, ...]: ...
 
+    @property
+    def facets(self) -> frozenset[str]: ...  # third_party | done | child
+
+    @property
+    def review(self) -> bool: ...  # not raised, but describes a situation: a human reads it
+
+    @property
+    def layer(self) -> str: ...  # which triage layer raised it: "rules", "model" or ""
+
+    @property
+    def reasons(self) -> tuple[str, ...]: ...  # rule phrases, or the model's words and odds
+
+    @property
+    def needs_check(self) -> bool: ...  # a model-only raise: a counsellor checks the level
+
 
 class Assessor(Protocol):
     def assess(self, text: str) -> Assessment: ...
+
+    def quick(self, text: str) -> Assessment: ...  # the rules alone, to order work early
 
     def category_label(self, category: str | None) -> str: ...
 
@@ -103,10 +120,6 @@ class Directory(Protocol):
     def numbers_for(self, category: str | None) -> Sequence[Hotline]: ...
 
 
-def utc_now() -> datetime:
-    return datetime.now(UTC)
-
-
 Clock = Callable[[], datetime]
 
 
@@ -136,7 +149,7 @@ class Services:
     """Everything flows may call besides the store. Built once by bot/app.py."""
 
     render: Renderer
-    clock: Clock = utc_now
+    clock: Clock  # the one clock, built by bot/app.py; flows never read the wall clock
     search: PolicySearch | None = None
     triage: Assessor | None = None
     directory: Directory | None = None

@@ -9,6 +9,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 from flows.cases import Case
+from flows.messages import Priority
 from flows.ports import Services
 
 if TYPE_CHECKING:
@@ -42,6 +43,7 @@ async def stats_text(turn: StaffTurn) -> str:
     midnight = datetime(local.year, local.month, local.day, tzinfo=tz)
     today = await turn.tx.cases_since(midnight)
     waiting = await turn.tx.cases_waiting()
+    reviews = [c for c in waiting if c.priority is Priority.REVIEW]
     waits = [
         (c.first_reply_at - c.created_at).total_seconds() / 60
         for c in today if c.first_reply_at is not None
@@ -52,6 +54,9 @@ async def stats_text(turn: StaffTurn) -> str:
         by_priority=Counter(c.priority.value for c in today),
         by_category=Counter(case_label(turn.services, c) or "khác" for c in today),
         waiting=len(waiting),
+        reviews=len(reviews),
+        oldest_review=max((int((turn.now - c.created_at).total_seconds() // 60) for c in reviews),
+                          default=None),
         median=statistics.median(waits) if waits else None,
         p90=percentile(waits, 0.9) if waits else None,
         answered=len(waits),

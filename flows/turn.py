@@ -9,7 +9,7 @@ from typing import Any
 
 from flows.cases import StaffPost
 from flows.messages import Button, Incoming, Outgoing
-from flows.ports import Services
+from flows.ports import Assessment, Services
 from flows.store import Person, Transaction
 
 
@@ -40,6 +40,7 @@ class Turn:
     tx: Transaction
     services: Services
     now: datetime
+    assessment: Assessment | None = None  # triage's verdict on this message, once
 
     @property
     def data(self) -> dict[str, Any]:

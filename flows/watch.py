@@ -52,7 +52,8 @@ class CaseWatch:
 
     async def check(self, tx: Transaction, case: Case, now: datetime) -> Step | None:
         staff = self.services.staff
-        if case.status == CaseStatus.WAITING and case.priority != Priority.NORMAL:
+        if case.status == CaseStatus.WAITING and case.priority in (Priority.CRITICAL,
+                                                                    Priority.URGENT):
             after = (staff.critical_alert_after if case.priority == Priority.CRITICAL
                      else staff.urgent_alert_after)
             last = case.escalated_at or case.created_at

@@ -23,6 +23,17 @@ _EXTRA_FOLDS = str.maketrans({"đ": "d", "Đ": "d"})
 _RESERVED_PREFIX = "_"
 
 
+# Characters that change nothing a reader sees but split or hide words: zero-width marks,
+# direction overrides, the byte-order mark, the soft hyphen, controls (NUL included).
+_INVISIBLE = re.compile(r"[\u0000-\u0008\u000b-\u001f\u007f\u00ad\u200b-\u200f\u202a-\u202e"
+                        r"\u2060-\u2064\ufeff]")
+
+
+def clean(text: str) -> str:
+    """NFC without invisible characters: 'đ\u200bánh' reads as 'đánh' to people and to us."""
+    return _INVISIBLE.sub("", unicodedata.normalize("NFC", text))
+
+
 def normalise(text: str) -> str:
     """NFC, lower case, single spaces. Keeps diacritics."""
     return " ".join(unicodedata.normalize("NFC", text).lower().split())
@@ -51,12 +62,16 @@ class Abbreviations:
     """Teencode and abbreviation table: folded short form -> full accented phrase.
 
     Short forms may be several words ("nhu the nao", "tro cap"); the longest match wins.
+    A short form typed without diacritics is looked up folded, so "mun" meets "muốn". A short
+    form listed *with* diacritics ("mún", "bít", "rùi", "kô", "đc") is also looked up exactly
+    as typed: people type those marks, and "có" must still never become anything else.
     `keep` lists folded phrases that are never expanded because a short form inside them is
     a real word there ("y te" is "y tế", not "y trẻ em"; "hu hong" is "hư hỏng").
     """
 
     table: Mapping[str, str]
     keep: frozenset[str] = field(default_factory=frozenset)
+    exact: Mapping[str, str] = field(default_factory=dict)  # accented short form -> full
 
     @classmethod
     def load(cls, path: Path) -> Abbreviations:
@@ -64,6 +79,7 @@ class Abbreviations:
         if not isinstance(raw, dict):
             raise ValueError(f"{path}: expected a mapping of full form -> list of short forms")
         table: dict[str, str] = {}
+        exact: dict[str, str] = {}
         keep: set[str] = set()
         for full, shorts in raw.items():
             if not isinstance(shorts, list):
@@ -74,7 +90,9 @@ class Abbreviations:
                 continue
             for short in shorts:
                 table[" ".join(fold(str(short)).split())] = normalise(str(full))
-        return cls(table, frozenset(keep))
+                if not is_folded(normalise(str(short))):
+                    exact[normalise(str(short))] = normalise(str(full))
+        return cls(table, frozenset(keep), exact)
 
     @cached_property
     def _longest(self) -> int:
@@ -88,11 +106,14 @@ class Abbreviations:
             matched = False
             for size in range(min(longest, len(tokens) - i), 0, -1):
                 window = tokens[i : i + size]
-                # A short form only counts when typed without diacritics, so "có" stays.
-                if not all(is_folded(t) for t in window):
-                    continue
                 key = " ".join(window)
-                if key in self.keep:
+                # A folded short form only counts when typed without diacritics, so "có"
+                # stays; an accented one only as listed.
+                if not all(is_folded(t) for t in window):
+                    if key not in self.exact:
+                        continue
+                    out.extend(self.exact[key].split())
+                elif key in self.keep:
                     out.extend(window)
                 elif key in self.table:
                     out.extend(self.table[key].split())

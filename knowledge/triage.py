@@ -30,13 +30,14 @@ names the file and the key.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import yaml
 
-from knowledge.text import Abbreviations, fold, words
+from knowledge.text import Abbreviations, clean, fold, is_folded, words
 from knowledge.triage_load import (
+    HYPERBOLE,
     IDIOM,
     LEVELS,
     NEGATION,
@@ -51,8 +52,13 @@ from knowledge.triage_rules import Match, Token
 __all__ = ["LEVELS", "Assessment", "TriageDataError", "TriageRules"]
 
 _CLAUSE = re.compile(r"[.!?;,\n\r…]+")
+# Laughter written as emoticons or emoji: a cue that the words before it are in jest.
+_LAUGH = re.compile(r"[=:;]\)\)+|=\)+|[\U0001F602\U0001F923\U0001F606\U0001F639\U0001F61C]")
 _HIDDEN_KINDS = frozenset({"personal", "partner", "minor", "child_named", "fear"})
+# Kinds that are context, not a danger: never shown as a signal to counsellors.
+_QUIET_KINDS = _HIDDEN_KINDS | {"third_party", "done", "situation"}
 _CLAUSE_SPAN = 10_000  # matches of clause n are shifted by n * this, so clauses never overlap
+_CLAUSE_WORDS = 2_000  # longer clauses are read in runs of this many words (expansions fit)
 
 
 @dataclass(frozen=True)
@@ -62,6 +68,13 @@ class Assessment:
     level: str
     category: str | None
     signals: tuple[str, ...]
+    # What the reply should fit: "third_party" (written about someone else), "done" (an
+    # overdose or injury already happened), "child" (a child may be involved).
+    facets: frozenset[str] = frozenset()
+    review: bool = False  # rules alone never ask for a review; the layered triage does
+    layer: str = ""  # "rules" once the rules raised it
+    reasons: tuple[str, ...] = ()
+    needs_check: bool = False
 
     @property
     def is_emergency(self) -> bool:
@@ -69,6 +82,33 @@ class Assessment:
 
 
 NO_EMERGENCY = Assessment("none", None, ())
+
+# Kinds that make a danger immediate: a model "urgent" becomes critical beside one of these.
+IMMEDIACY = frozenset({"now", "weapon", "self_weapon", "held", "plan", "method", "place",
+                       "farewell", "danger", "help"})
+# Kinds that say the message is about someone else, or about what is already done.
+_THIRD_PARTY, _DONE, _SITUATION = "third_party", "done", "situation"
+_CHILD_KINDS = frozenset({"minor"})  # "con trai" may be a grown son: not enough alone
+_CHILD_CATEGORIES = frozenset({"child_abuse", "missing_child", "abandoned_child", "child_labour"})
+
+
+@dataclass(frozen=True)
+class RuleReading:
+    """Everything layer 1 saw in a message: its verdict, and the cues the layers combine.
+
+    ``vetoes`` names the caps whose cue phrases are present with nothing to lift them (past,
+    resolved, not_real, trivial) and "hyperbole" when one matched: the message tells of
+    something over, told in jest, in a film or in a policy question. ``immediacy`` is true
+    when a now, weapon, plan, means, place or farewell cue is present, even when no rule made
+    an emergency of it. ``situation`` is true when the person describes their own or a close
+    person's situation or feelings.
+    """
+
+    assessment: Assessment
+    vetoes: frozenset[str]
+    immediacy: bool
+    situation: bool
+    facets: frozenset[str]
 
 
 class TriageRules:
@@ -104,7 +144,38 @@ class TriageRules:
         return self._lex.labels.get(category, category)
 
     def assess(self, text: str) -> Assessment:
-        active, cues = self._signals(text)
+        return self.read(text).assessment
+
+    quick = assess
+
+    def read(self, text: str) -> RuleReading:
+        active, cues, idiom, shown = self._signals(text)
+        seen = {m.entry.kind for m in active}
+        vetoes = frozenset(
+            cap.kind.removeprefix("_cap:")
+            for cap in self._lex.caps
+            if cues[cap.kind] and not (cap.unless & seen)
+        ) | ({"hyperbole"} if idiom else frozenset())
+        facets = set()
+        if _THIRD_PARTY in seen and "personal" not in seen:
+            facets.add("third_party")
+        if _DONE in seen:
+            facets.add("done")
+        if seen & _CHILD_KINDS:
+            facets.add("child")
+        assessment = self._verdict(active, cues, shown)
+        if assessment.category in _CHILD_CATEGORIES:
+            facets.add("child")
+        return RuleReading(
+            replace(assessment, facets=frozenset(facets)) if assessment.is_emergency
+            else assessment,
+            vetoes, bool(seen & IMMEDIACY), _SITUATION in seen or bool(seen & _HIDDEN_KINDS),
+            frozenset(facets),
+        )
+
+    def _verdict(
+        self, active: list[Match], cues: dict[str, list[Match]], shown: list[list[str]]
+    ) -> Assessment:
         present = {m.entry.kind for m in active}
         for cap in self._lex.caps:
             if cap.drops and cues[cap.kind] and not (cap.unless & present):
@@ -131,17 +202,24 @@ class TriageRules:
         for ref in self._lex.refinements:
             if category == ref.category and ref.if_kind in present:
                 category = ref.becomes
-        names = dict.fromkeys(m.entry.name for m in active if m.entry.kind not in _HIDDEN_KINDS)
-        return Assessment(level, category, tuple(names))
+        signals = _whole_phrases([m for m in active if m.entry.kind not in _QUIET_KINDS], shown)
+        return Assessment(level, category, signals, layer="rules", reasons=signals)
 
     # ------------------------------------------------------------------ internals
-    def _signals(self, text: str) -> tuple[list[Match], dict[str, list[Match]]]:
-        """Signals that survive idioms, negation and cue containment; cap cues by kind."""
+    def _signals(
+        self, text: str
+    ) -> tuple[list[Match], dict[str, list[Match]], bool, list[list[str]]]:
+        """Signals that survive idioms, negation and cue containment; cap cues by kind;
+        whether any idiom matched; and each clause's words, one entry per token."""
         active: list[Match] = []
         cues: dict[str, list[Match]] = {cap.kind: [] for cap in self._lex.caps}
-        for n, clause in enumerate(self._clauses(text)):
+        any_idiom = False
+        shown: list[list[str]] = []
+        for n, (clause, words_of) in enumerate(self._clauses(text)):
+            shown.append(words_of)
             found = self._lex.index.find(clause)
-            idioms = [m for m in found if m.entry.kind == IDIOM]
+            idioms = [m for m in found if m.entry.kind in (IDIOM, HYPERBOLE)]
+            any_idiom = any_idiom or any(m.entry.kind == HYPERBOLE for m in idioms)
             rhetorical = [m for m in found if m.entry.kind == RHETORICAL]
             # "sao mình không chết quách đi cho rồi" is not a negation.
             negations = [
@@ -151,7 +229,9 @@ class TriageRules:
             ]
             for m in found:
                 kind = m.entry.kind
-                if kind in (IDIOM, NEGATION, RHETORICAL) or any(m.overlaps(i) for i in idioms):
+                if kind in (IDIOM, HYPERBOLE, NEGATION, RHETORICAL) or any(
+                    m.overlaps(i) for i in idioms
+                ):
                     continue
                 shifted = Match(m.entry, m.start + n * _CLAUSE_SPAN, m.end + n * _CLAUSE_SPAN)
                 if kind in cues:
@@ -164,7 +244,7 @@ class TriageRules:
                 for m in active
                 if not (m.entry.kind in cap.unless and any(_inside(m, c) for c in cues[cap.kind]))
             ]
-        return active, cues
+        return active, cues, any_idiom, shown
 
     def _negated(self, m: Match, negations: list[Match]) -> bool:
         window = self._lex.negation_window
@@ -176,17 +256,34 @@ class TriageRules:
     def _after_excluded(m: Match, clause: list[Token]) -> bool:
         return m.start > 0 and clause[m.start - 1].folded in m.entry.not_after
 
-    def _clauses(self, text: str) -> list[list[Token]]:
+    def _clauses(self, text: str) -> list[tuple[list[Token], list[str]]]:
+        """Each clause's tokens, and beside each token the words it stands for (written out,
+        so counsellors read "chồng đang đánh em" even when "ck dg danh e" was typed)."""
         out = []
-        for part in _CLAUSE.split(text):
-            tokens = [
-                full
-                for tok in self._expand_shared(words(part))
-                for full in self._lex.extra.get(tok, (tok,))
-            ]
-            if tokens:
-                out.append(self._lex.index.tokens(tokens))
+        for part in _CLAUSE.split(_LAUGH.sub(" haha ", clean(text))):
+            found = words(part)
+            # A clause without punctuation may run to 100,000 characters: read it in bounded
+            # runs, so positions stay inside the clause's span and work stays linear.
+            for run in range(0, len(found), _CLAUSE_WORDS):
+                if clause := self._clause(found[run : run + _CLAUSE_WORDS]):
+                    out.append(clause)
         return out
+
+    def _clause(self, found: list[str]) -> tuple[list[Token], list[str]] | None:
+        expanded = [
+            full
+            for tok in self._expand_shared(found)
+            for full in self._lex.extra.get(tok, (tok,))
+        ]
+        if not expanded:
+            return None
+        tokens = self._lex.index.tokens(expanded)
+        shown, i = [], 0
+        for tok in tokens:
+            size = tok.folded.count("_") + 1  # a joined compound covers several words
+            shown.append(" ".join(expanded[i : i + size]))
+            i += size
+        return tokens, shown
 
     def _expand_shared(self, tokens: list[str]) -> list[str]:
         # The shared table also lists plain re-accentings ("roi" -> "rồi", "cung" -> "cũng").
@@ -197,6 +294,41 @@ class TriageRules:
             full = self._abbreviations.expand_words([tok])
             out.extend([tok] if fold(" ".join(full)) == fold(tok) else full)
         return out
+
+
+def _whole_phrases(matches: list[Match], shown: list[list[str]]) -> tuple[str, ...]:
+    """The person's own words around each signal, as whole phrases: signals of one clause
+    that touch or overlap are one phrase ("bà tôi đang bị đánh", not "bà … bị … đánh" and
+    "đang")."""
+    spans: list[tuple[int, int, int, dict[str, list[str]]]] = []  # clause, start, end, accents
+    for m in sorted(matches, key=lambda m: (m.start, m.end)):
+        clause, start = divmod(m.start, _CLAUSE_SPAN)
+        end = m.end - clause * _CLAUSE_SPAN
+        # The pattern's accented words, to write out what was typed flat ("dang" -> "đang").
+        accents: dict[str, list[str]] = {}
+        for w in m.entry.name.split():
+            accents.setdefault(fold(w), []).append(w)
+        if spans and spans[-1][0] == clause and start <= spans[-1][2] + 2:
+            c, s, e, a = spans[-1]
+            for k, v in accents.items():
+                a[k] = a.get(k, []) + v
+            spans[-1] = (c, s, max(e, end), a)
+        else:
+            spans.append((clause, start, end, accents))
+    phrases = (_accented([w for t in shown[c][s:e] for w in t.split()], a)
+               for c, s, e, a in spans)
+    return tuple(dict.fromkeys(p for p in phrases if p))
+
+
+def _accented(typed: list[str], accents: dict[str, list[str]]) -> str:
+    """Typed words, with a pattern's accented word in place of each word typed flat, in
+    order ("tu tu" -> "tự tử")."""
+    queues = {k: list(v) for k, v in accents.items()}
+    out = []
+    for w in typed:
+        queue = queues.get(w) if is_folded(w) else None
+        out.append(queue.pop(0) if queue else w)
+    return " ".join(out)
 
 
 def _inside(inner: Match, outer: Match) -> bool:

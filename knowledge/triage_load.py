@@ -18,6 +18,7 @@ RANK = {level: n for n, level in enumerate(LEVELS)}
 
 # Internal kinds of suppressor cues (signal kinds in triage.yaml may not start with "_").
 IDIOM, NEGATION, RHETORICAL, CAP_PREFIX = "_idiom", "_negation", "_rhetorical", "_cap:"
+HYPERBOLE = "_hyperbole"  # an idiom that also says the message is said in jest
 
 
 class TriageDataError(ValueError):
@@ -137,6 +138,7 @@ def build_lexicon(raw: Any) -> Lexicon:
         "suppressors.negation.rhetorical",
     )
     add(_strings(sup, "idioms", "suppressors"), cue(IDIOM), "suppressors.idioms")
+    add(_strings(sup, "hyperbole", "suppressors"), cue(HYPERBOLE), "suppressors.hyperbole")
 
     caps: list[Cap] = []
     for n, item in enumerate(sup.get("caps") or []):
