@@ -17,6 +17,7 @@ the corpus and measures both layers on the fifth it did not see.
 from __future__ import annotations
 
 import argparse
+import asyncio
 import random
 import sys
 import time
@@ -122,6 +123,38 @@ def fit_thresholds(triage: LayeredTriage, dev: Sequence[Labelled]) -> None:
           f"false alarms {r.false_alarms:.1%}")
 
 
+async def replies_to_emergencies(messages: Sequence[Labelled]) -> None:
+    """Every critical and urgent message through the real dispatcher (a throw-away SQLite
+    file), each from a new person at the menu: what route it takes, and whether anyone gets
+    the policy no-answer ("rephrase") text."""
+    import tempfile
+    from datetime import UTC, datetime
+
+    from bot.app import open_core
+    from bot.config import build_config
+    from flows.messages import Incoming, IncomingKind
+
+    positives = [m for m in messages if m.is_emergency]
+    with tempfile.TemporaryDirectory() as folder:
+        config = build_config({"database": {"url": f"sqlite:///{folder}/bench.db"}}, env={})
+        core = await open_core(config, clock=lambda: datetime(2026, 12, 1, 3, tzinfo=UTC))
+        no_answer = core.services.render.render("policy_no_answer").splitlines()[0]
+        routes: dict[str, int] = {}
+        rephrased = 0
+        try:
+            for n, m in enumerate(positives):
+                handled = await core.dispatcher.handle(Incoming(
+                    channel="telegram", user_id=f"b{n}", event_id=f"bench{n}",
+                    kind=IncomingKind.TEXT, received_at=core.clock(), text=m.text))
+                routes[handled.route] = routes.get(handled.route, 0) + 1
+                rephrased += no_answer in handled.reply_text
+        finally:
+            await core.close()
+    print(f"dispatcher, {len(positives)} critical and urgent test messages: routes "
+          + ", ".join(f"{k} {v}" for k, v in sorted(routes.items()))
+          + f"; given the policy no-answer text: {rephrased}\n")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--cv", action="store_true", help="cross-validate over the corpus")
@@ -140,6 +173,7 @@ def main(argv: list[str] | None = None) -> int:
     test = load(TEST)
     report("TEST split (frozen, blind): both layers", test, triage, show_misses=0)
     report("TEST split: rules only", test, rules_only(triage), show_misses=0)
+    asyncio.run(replies_to_emergencies(test))
     report("DEV split: both layers", dev, triage, show_misses=args.misses)
     if args.cv:
         cross_validate()

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from knowledge.labelled import Labelled, load, load_dir
-from knowledge.triage_model import features
+from knowledge.triage_model import features, word_features
 
 # Chosen by 5-fold cross-validation over the corpus (benchmarks/triage_bench.py --cv);
 # the dev split sets the thresholds, the test split is never consulted.
@@ -34,20 +34,30 @@ def fit(messages: Sequence[Labelled], *, c_level: float = C_LEVEL,
     x = vectorizer.fit_transform(texts)
     level = LogisticRegression(C=c_level, max_iter=3000, class_weight="balanced")
     level.fit(x, [m.level for m in messages])
-    positives = [n for n, m in enumerate(messages) if m.category]
+    positives = [m for m in messages if m.category]
+    words = TfidfVectorizer(analyzer=word_features, sublinear_tf=True, min_df=MIN_DF,
+                            norm="l2", smooth_idf=True, dtype=np.float64)
     category = LogisticRegression(C=c_category, max_iter=3000, class_weight="balanced")
-    category.fit(x[positives], [messages[n].category for n in positives])
-    vocabulary = [""] * len(vectorizer.vocabulary_)
-    for name, j in vectorizer.vocabulary_.items():
-        vocabulary[j] = name
+    category.fit(words.fit_transform([m.text for m in positives]),
+                 [m.category for m in positives])
+    vocabulary = _vocabulary(vectorizer)
     return {
         "version": "1",
         "trained_on": len(messages),
         "vocabulary": vocabulary,
         "idf": [round(float(v), 5) for v in vectorizer.idf_],
         "level": _export(level),
-        "category": _export(category),
+        "category": _export(category) | {
+            "vocabulary": _vocabulary(words), "idf": [round(float(v), 5) for v in words.idf_],
+        },
     }
+
+
+def _vocabulary(vectorizer: Any) -> list[str]:
+    out = [""] * len(vectorizer.vocabulary_)
+    for name, j in vectorizer.vocabulary_.items():
+        out[j] = name
+    return out
 
 
 def _export(model: Any) -> dict[str, Any]:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -18,7 +18,8 @@ from bot.config import Config, ConfigError
 from bot.delivery import Deliverer
 from bot.store.sqlite import SqliteStore
 from flows.cases import Case, CaseStatus
-from flows.counsellor import StaffDesk
+from flows.corrections import LEVELS
+from flows.counsellor import StaffDesk, claim_data, level_data
 from flows.dispatch import Dispatcher
 from flows.messages import Button, Outgoing
 from flows.office_hours import OfficeHours
@@ -79,7 +80,8 @@ class Core:
 
     async def case_card(self, case: Case) -> Outgoing:
         """Everything a counsellor needs before answering: summary, signals, answers, the
-        person's earlier cases and the conversation so far; the claim button while waiting."""
+        person's earlier cases and the conversation so far; the claim button while waiting,
+        and the level buttons while the case is open."""
         history = [m for m in await self.store.messages_of(case.person_id, limit=12)
                    if m.direction in ("in", "out", "staff")]
         names = self.services.staff.counsellor_names
@@ -90,10 +92,22 @@ class Core:
             earlier=await self.store.earlier_cases(case.person_id, case.id),
             history=history, counsellor=names.get(case.claimed_by or 0, ""),
         )
-        buttons: tuple[tuple[Button, ...], ...] = ()
+        return Outgoing(text, buttons=self.card_buttons(case), priority=case.priority)
+
+    def card_buttons(self, case: Case) -> tuple[tuple[Button, ...], ...]:
+        """The claim button while waiting; the level row while open (owner and supervisors)."""
+        label = self.services.render.label
+        rows: list[tuple[Button, ...]] = []
         if case.status == CaseStatus.WAITING:
-            buttons = ((Button(self.services.render.label("claim"), f"case:claim:{case.id}"),),)
-        return Outgoing(text, buttons=buttons, priority=case.priority)
+            rows.append((Button(label("claim"), claim_data(case.id)),))
+        if case.is_open:
+            # The current level is ticked.
+            rows.append(tuple(
+                Button(("✓ " if level is case.priority else "")
+                       + label(f"level_button_{level.value}"), level_data(case.id, level))
+                for level in LEVELS
+            ))
+        return tuple(rows)
 
     async def refresh_knowledge(self) -> bool:
         """Re-index the articles when staff changed them on disk. A broken file is logged
@@ -177,11 +191,29 @@ def load_triage(knowledge: Path, abbreviations: Abbreviations) -> LayeredTriage:
     if not model_path.is_file():
         log.warning("triage_model_missing path=%s mode=rules_only", model_path)
         return LayeredTriage(rules)
-    settings = yaml.safe_load((knowledge / "triage_model.yaml").read_text(encoding="utf-8"))
-    # Each value takes its field's type (min_words is a count, the rest probabilities).
-    thresholds = Thresholds(**{k: type(getattr(Thresholds, k))(v)
-                               for k, v in (settings or {}).items()})
-    return LayeredTriage(rules, TriageModel.load(model_path), thresholds)
+    return LayeredTriage(rules, TriageModel.load(model_path),
+                         load_thresholds(knowledge / "triage_model.yaml"))
+
+
+def load_thresholds(path: Path) -> Thresholds:
+    """The model's thresholds; a key or value the triage does not know stops the start with
+    one line naming it (a misspelt key must not silently keep a default)."""
+    try:
+        settings = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except yaml.YAMLError as err:
+        raise ValueError(f"{path}: not valid YAML: {err}") from None
+    if not isinstance(settings, dict):
+        raise ValueError(f"{path}: expected a mapping of threshold -> value")
+    known = {f.name: f for f in fields(Thresholds)}
+    values: dict[str, float | int] = {}
+    for key, value in settings.items():
+        if key not in known:
+            raise ValueError(f"{path}: unknown key {key!r} (known: {', '.join(known)})")
+        kind = int if key == "min_words" else float
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise ValueError(f"{path}: {key}: expected a number, got {value!r}")
+        values[key] = kind(value)
+    return Thresholds(**values)  # type: ignore[arg-type]
 
 
 def load_services(config: Config, clock: Clock) -> Services:

@@ -4,6 +4,8 @@
     hotline chat                 talk to the bot in this terminal
     hotline ask [--json] TEXT…   answer each TEXT as a new person ('-' reads lines from stdin)
     hotline kb check             validate the knowledge base
+    hotline triage export        counsellors' corrections as labelled JSONL (masked)
+    hotline triage eval FILE     triage's figures on a labelled file (YAML or JSONL)
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ import uuid
 from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Protocol, TextIO
+from typing import Literal, Protocol, TextIO
 
 from bot.app import Core, open_core, wall_clock
 from bot.config import Config, ConfigError, load_config
@@ -64,6 +66,15 @@ def parser() -> argparse.ArgumentParser:
     kb = sub.add_parser("kb", help="knowledge base tools")
     kb_sub = kb.add_subparsers(dest="kb_command", required=True)
     kb_sub.add_parser("check", help="validate articles and templates")
+    triage = sub.add_parser("triage", help="triage corrections and figures")
+    triage_sub = triage.add_subparsers(dest="triage_command", required=True)
+    triage_export_p = triage_sub.add_parser(
+        "export", help="counsellors' corrections as labelled JSONL, personal details masked")
+    triage_export_p.add_argument("--since", help="only cases corrected on or after this date"
+                                 " (YYYY-MM-DD)")
+    triage_export_p.add_argument("--output", help="write to this file (default: stdout)")
+    triage_eval_p = triage_sub.add_parser("eval", help="triage's figures on a labelled file")
+    triage_eval_p.add_argument("file", metavar="FILE", help="labelled messages, YAML or JSONL")
     return p
 
 
@@ -93,6 +104,11 @@ def main(argv: Sequence[str] | None = None) -> int:
             return asyncio.run(purge(config, args.dry_run, clock=clock))
         if args.command == "audit":
             return asyncio.run(audit_export(config, args.since, sys.stdout, clock=clock))
+        if args.command == "triage" and args.triage_command == "export":
+            return asyncio.run(triage_export(config, args.since, args.output, sys.stdout,
+                                             clock=clock))
+        if args.command == "triage":
+            return triage_eval(config, args.file, sys.stdout)
     except ConfigError as exc:
         print(f"hotline: configuration error: {exc}", file=sys.stderr)
         return 2
@@ -307,25 +323,100 @@ async def purge(config: Config, dry_run: bool, *, clock: Clock) -> int:
     return 0
 
 
+def parse_since(config: Config, since: str | None) -> datetime | Literal[""] | None:
+    """--since as the start of that day in the centre's time zone; "" when not given, None
+    (after saying so) when it is not a date."""
+    if not since:
+        return ""
+    try:
+        return datetime.fromisoformat(since).replace(tzinfo=config.hotline.tz)
+    except ValueError:
+        print(f"hotline: --since: {since!r} is not a date like 2026-11-01", file=sys.stderr)
+        return None
+
+
 async def audit_export(config: Config, since: str | None, out: TextIO, *, clock: Clock) -> int:
     """Who did what to which case, when: for supervisors and data-protection reviews."""
     import csv
 
-    start = ""
-    if since:
-        try:
-            start = datetime.fromisoformat(since).replace(tzinfo=config.hotline.tz).isoformat()
-        except ValueError:
-            print(f"hotline: --since: {since!r} is not a date like 2026-11-01", file=sys.stderr)
-            return 2
+    start = parse_since(config, since)
+    if start is None:
+        return 2
     core = await open_core(config, clock=clock)
     try:
-        rows = await core.store.audit_entries(start)
+        rows = await core.store.audit_entries(start.isoformat() if start else "")
     finally:
         await core.close()
     writer = csv.writer(out)
     writer.writerow(["at", "actor", "action", "case_id", "detail"])
     writer.writerows(rows)
+    return 0
+
+
+# ---------------------------------------------------------------- triage export and eval
+
+
+async def triage_export(config: Config, since: str | None, output: str | None, out: TextIO, *,
+                        clock: Clock) -> int:
+    """Every case a counsellor corrected, as labelled JSONL (knowledge/labelled.py reads it):
+    the person's words with names, numbers and addresses masked, no ids of people or staff."""
+    from flows.corrections import case_text, labelled_record
+    from knowledge.masking import mask
+
+    start = parse_since(config, since)
+    if start is None:
+        return 2
+    core = await open_core(config, clock=clock)
+    try:
+        cases = await core.store.corrected_cases(start or None)
+    finally:
+        await core.close()
+    records = []
+    for corrected in cases:
+        text = mask(case_text(corrected), [corrected.first_name])
+        if text.strip():  # only button presses, or erased since: nothing to learn from
+            records.append(json.dumps(labelled_record(corrected, text), ensure_ascii=False))
+    body = "".join(f"{line}\n" for line in records)
+    if output:
+        try:
+            await asyncio.to_thread(Path(output).write_text, body, encoding="utf-8")
+        except OSError as exc:
+            print(f"hotline: --output: cannot write {output}: {exc.strerror}", file=sys.stderr)
+            return 2
+        print(f"wrote {len(records)} corrected cases to {output}", file=sys.stderr)
+    else:
+        out.write(body)
+    return 0
+
+
+def triage_eval(config: Config, file: str, out: TextIO) -> int:
+    """The figures of knowledge/triage_report.py for a labelled file, with the shipped triage
+    (rules and model) of the configured knowledge folder."""
+    from bot.app import load_triage
+    from knowledge.labelled import LabelledDataError, load
+    from knowledge.text import Abbreviations
+    from knowledge.triage import TriageRules
+    from knowledge.triage_report import evaluate, lines
+
+    knowledge = config.knowledge_path
+    try:
+        triage = load_triage(knowledge, Abbreviations.load(knowledge / "teencode.yaml"))
+    except (OSError, ValueError) as exc:
+        raise ConfigError(f"hotline.knowledge_dir: {exc}") from None
+    rules = triage.rules
+    categories = rules.categories if isinstance(rules, TriageRules) else None
+    path = Path(file)
+    try:
+        messages = load(path, categories)
+    except OSError as exc:
+        print(f"hotline: triage eval: cannot read {file}: {exc.strerror or exc}",
+              file=sys.stderr)
+        return 2
+    except (LabelledDataError, UnicodeDecodeError) as exc:
+        print(f"hotline: triage eval: {' '.join(str(exc).split())}", file=sys.stderr)
+        return 2
+    report = evaluate(path.name, messages, triage.assess)
+    out.write("\n".join(lines(report)) + "\n")
     return 0
 
 
@@ -341,8 +432,27 @@ def kb_check(config: Config, *, clock: Clock) -> int:
         print(f"{problem.severity}: {problem.where}: {problem.message}")
     errors = sum(1 for p in problems if p.severity == "error")
     warnings = len(problems) - errors
+    try:
+        print(triage_mode(config), file=sys.stderr)
+    except (OSError, ValueError) as exc:
+        print(f"error: triage: {exc}")
+        errors += 1
     print(f"knowledge base: {errors} errors, {warnings} warnings", file=sys.stderr)
     return 1 if errors else 0
+
+
+def triage_mode(config: Config) -> str:
+    """Which triage layers this knowledge folder runs, in one line."""
+    from bot.app import load_triage
+    from knowledge.text import Abbreviations
+
+    knowledge = config.knowledge_path
+    triage = load_triage(knowledge, Abbreviations.load(knowledge / "teencode.yaml"))
+    if triage.model is None:
+        return "triage: rules only (no triage_model.json.gz in the knowledge folder)"
+    t = triage.thresholds
+    return (f"triage: rules and statistical model (raise at p>={t.raise_at}, "
+            f"critical at p>={t.critical_at}, review at p>={t.review_at})")
 
 
 if __name__ == "__main__":

@@ -3,16 +3,22 @@
 Only configured counsellors and supervisors can act; anyone else is refused and the attempt is
 logged in the audit log. In a case's topic, what the counsellor writes reaches the person
 (under the counsellor's display name, never their account); `!text` or /ghichu is a private
-note; /dong closes with an outcome; /chuyen hands the case to another counsellor.
+note; /dong closes with an outcome; /chuyen hands the case to another counsellor; /muc and
+/loai (and the level buttons on the case card) correct triage's level and category
+(flows/corrections.py).
+
+Button data on staff posts is built and read here only: `claim_data`, `level_data`,
+`parse_case_button`.
 """
 
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 
-from flows import handoff
+from flows import corrections, handoff
 from flows.cases import Case, CaseStatus, StaffPost, card_refresh
-from flows.messages import Handled, Outgoing, StaffIncoming
+from flows.messages import Handled, Outgoing, Priority, StaffIncoming
 from flows.ordering import KeyedLocks
 from flows.outbox import write_step
 from flows.ports import Services
@@ -21,6 +27,40 @@ from flows.store import Store, Transaction
 from flows.turn import FlowName, Notice, PersonFlow, Step
 
 CLAIM = "case:claim:"
+LEVEL = "case:level:"
+
+
+@dataclass(frozen=True)
+class CaseButton:
+    """What a button on a staff post asks for: claim the case, or set its level."""
+
+    action: str  # "claim" | "level"
+    case_id: int
+    level: Priority | None = None
+
+
+def claim_data(case_id: int) -> str:
+    return f"{CLAIM}{case_id}"
+
+
+def level_data(case_id: int, level: Priority) -> str:
+    return f"{LEVEL}{case_id}:{level.value}"
+
+
+def parse_case_button(data: str) -> CaseButton | None:
+    """The button's request, or None for data that is not a case button (or is malformed)."""
+    if data.startswith(CLAIM):
+        return CaseButton("claim", _int(data.removeprefix(CLAIM)))
+    if data.startswith(LEVEL):
+        case_id, _, level = data.removeprefix(LEVEL).partition(":")
+        if level in {p.value for p in Priority}:
+            return CaseButton("level", _int(case_id), Priority(level))
+    return None
+
+
+def is_card_button(data: str) -> bool:
+    """Does a post with this button carry a case's card (claim or level buttons)?"""
+    return parse_case_button(data) is not None
 
 
 class StaffTurn:
@@ -84,8 +124,11 @@ class StaffDesk:
             await turn.tx.audit(f"tg:{incoming.actor_id}", "refused", turn.now,
                                 detail=incoming.command or incoming.button[:40])
             return Step(route="refused", replies=[Outgoing(turn.text("staff_refused"))])
-        if incoming.button.startswith(CLAIM):
-            case = await turn.tx.case(_int(incoming.button.removeprefix(CLAIM)))
+        pressed = parse_case_button(incoming.button) if incoming.button else None
+        if pressed is not None:
+            case = await turn.tx.case(pressed.case_id)
+            if pressed.action == "level" and pressed.level is not None:
+                return await corrections.set_level(turn, case, pressed.level)
             return await claim(turn, case)
         case = await turn.tx.case_by_thread(incoming.thread_id) if incoming.thread_id else None
         command = incoming.command
@@ -261,6 +304,8 @@ CASE_COMMANDS: dict[str, StaffHandler] = {
     "chuyen": transfer,
     "ghichu": note,
     "nhan": claim_here,
+    "muc": corrections.level_command,
+    "loai": corrections.category_command,
 }
 
 

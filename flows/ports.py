@@ -51,6 +51,9 @@ class Assessor(Protocol):
 
     def quick(self, text: str) -> Assessment: ...  # the rules alone, to order work early
 
+    @property
+    def categories(self) -> tuple[str, ...]: ...  # ids, in the lexicon's order
+
     def category_label(self, category: str | None) -> str: ...
 
 

@@ -89,6 +89,30 @@ class StoredMessage:
     case_id: int | None = None
 
 
+@dataclass(frozen=True)
+class Correction:
+    """A counsellor's change of a case's level or category, with what triage had given it."""
+
+    case_id: int
+    triage_priority: Priority  # the case's priority before any correction
+    triage_category: str | None
+    triage_layer: str  # rules, model, rules+model; "" when no triage layer raised it
+    priority: Priority  # as the counsellor left it
+    category: str | None
+    actor: str  # "tg:<id>", as in the audit log
+    at: datetime
+
+
+@dataclass(frozen=True)
+class CorrectedCase:
+    """A corrected case for the triage export: its latest correction and the person's words
+    up to then (read from the conversation, so an erasure takes them too)."""
+
+    correction: Correction
+    texts: tuple[str, ...]
+    first_name: str  # as the channel gave it, for masking; never exported
+
+
 class Transaction(Protocol):
     async def person(self, channel: str, external_id: str, first_name: str = "") -> Person: ...
 
@@ -131,6 +155,8 @@ class Transaction(Protocol):
     async def add_feedback(
         self, person_id: int, article_id: str, helpful: bool, question: str, at: datetime
     ) -> None: ...
+
+    async def add_correction(self, correction: Correction) -> None: ...
 
     # Privacy
     async def set_consent(self, person_id: int, at: datetime | None) -> None: ...
@@ -244,3 +270,7 @@ class Store(Protocol):
     async def set_case_card(self, case_id: int, card_ref: str) -> None: ...
 
     async def earlier_cases(self, person_id: int, before_case: int) -> list[Case]: ...
+
+    async def corrected_cases(self, since: datetime | None = None) -> list[CorrectedCase]:
+        """Every case with a correction (its latest one on or after `since`), oldest first."""
+        ...

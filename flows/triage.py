@@ -51,6 +51,9 @@ class RuleLayer(Protocol):
 
     def category_label(self, category: str | None) -> str: ...
 
+    @property
+    def categories(self) -> tuple[str, ...]: ...
+
 
 class ModelScore(Protocol):
     @property
@@ -117,6 +120,10 @@ class LayeredTriage:
 
     def category_label(self, category: str | None) -> str:
         return self.rules.category_label(category)
+
+    @property
+    def categories(self) -> tuple[str, ...]:
+        return self.rules.categories
 
     def quick(self, text: str) -> Assessment:
         """Rules only, for ordering work before it is stored (no model, no review)."""

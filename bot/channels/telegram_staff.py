@@ -17,6 +17,7 @@ from telegram.ext import Application
 from bot.channels.telegram_send import delivery_errors, reply_markup, send_outgoing, send_text
 from bot.delivery import RetryLater
 from flows.cases import Case
+from flows.counsellor import is_card_button
 from flows.messages import Outgoing
 from flows.store import Store
 
@@ -131,8 +132,9 @@ class StaffSender:
 
 
 def _is_card(message: Outgoing) -> bool:
-    # A case's first post is normally its card already (it carries the claim button).
-    return any(b.data.startswith("case:claim:") for b in message.button_list())
+    # A case's first post is normally its card already (it carries the claim button, or the
+    # level buttons of a card posted again).
+    return any(is_card_button(b.data) for b in message.button_list())
 
 
 def _thread_gone(exc: BaseException) -> bool:

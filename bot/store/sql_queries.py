@@ -10,9 +10,16 @@ from typing import Any
 
 from bot.store.sql import CASE_SELECT, Executor, _case, _person, parse_ts, required_ts, ts
 from flows.cases import Case
-from flows.messages import outgoing_from_dict
+from flows.messages import Priority, outgoing_from_dict
 from flows.retention import RetentionPolicy
-from flows.store import Delivery, InboundEvent, Person, StoredMessage
+from flows.store import (
+    CorrectedCase,
+    Correction,
+    Delivery,
+    InboundEvent,
+    Person,
+    StoredMessage,
+)
 
 
 class SqlQueries:
@@ -144,6 +151,37 @@ class SqlQueries:
             for r in rows
         ]
 
+    async def corrected_cases(self, since: datetime | None = None) -> list[CorrectedCase]:
+        """Each corrected case with its latest correction and the person's own words in that
+        case up to it (typed text and captions; no commands, no button presses)."""
+        rows = await self.ex.fetch(
+            "SELECT t.*, p.first_name FROM triage_corrections t"
+            " JOIN cases c ON c.id = t.case_id JOIN people p ON p.id = c.person_id"
+            " WHERE t.id IN (SELECT max(id) FROM triage_corrections GROUP BY case_id)"
+            " AND t.at >= ? ORDER BY t.at, t.id",
+            (ts(since) if since else "",),
+        )
+        out = []
+        for r in rows:
+            texts = await self.ex.fetch(
+                "SELECT text FROM messages WHERE case_id = ? AND direction = 'in'"
+                " AND kind != 'button' AND text != '' AND text NOT LIKE '/%' AND created_at <= ?"
+                " ORDER BY id",
+                (r["case_id"], r["at"]),
+            )
+            correction = Correction(
+                case_id=r["case_id"],
+                triage_priority=Priority(r["triage_priority"]),
+                triage_category=r["triage_category"],
+                triage_layer=r["triage_layer"],
+                priority=Priority(r["priority"]),
+                category=r["category"],
+                actor=r["actor"],
+                at=required_ts(r["at"]),
+            )
+            out.append(CorrectedCase(correction, tuple(t[0] for t in texts), r["first_name"]))
+        return out
+
     async def remember_buttons(
         self, channel: str, recipient: str, buttons: Sequence[tuple[str, str]], at: datetime
     ) -> None:
@@ -188,6 +226,8 @@ def purge_targets(now: datetime, policy: RetentionPolicy) -> list[tuple[str, str
     return [
         ("case messages", f"messages WHERE case_id IN (SELECT id FROM cases WHERE {closed})",
          params),
+        ("triage corrections",
+         f"triage_corrections WHERE case_id IN (SELECT id FROM cases WHERE {closed})", params),
         ("closed cases", f"cases WHERE {closed}", params),
         ("conversations without a case", "messages WHERE case_id IS NULL AND created_at < ?",
          [conversation]),

@@ -11,7 +11,7 @@ from bot.store.sql import CASE_SELECT, Executor, _case, _person, parse_ts, requi
 from flows.cases import TRANSITIONS, Case, CaseStatus
 from flows.messages import Outgoing, Priority, outgoing_to_dict
 from flows.ports import Clock
-from flows.store import DataSummary, Erasure, Person, StoredMessage
+from flows.store import Correction, DataSummary, Erasure, Person, StoredMessage
 
 
 class SqlTransaction:
@@ -128,6 +128,15 @@ class SqlTransaction:
             (person_id, article_id, int(helpful), question, ts(at)),
         )
 
+    async def add_correction(self, correction: Correction) -> None:
+        c = correction
+        await self.ex.execute(
+            "INSERT INTO triage_corrections (case_id, triage_priority, triage_category,"
+            " triage_layer, priority, category, actor, at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            (c.case_id, c.triage_priority.value, c.triage_category, c.triage_layer,
+             c.priority.value, c.category, c.actor, ts(c.at)),
+        )
+
 
     # ---------------------------------------------------------------- privacy
 
@@ -190,6 +199,13 @@ class SqlTransaction:
         messages = await self.ex.execute(
             f"DELETE FROM messages WHERE person_id = ? AND (case_id IS NULL"
             f" OR case_id NOT IN ({marks}))",
+            (person_id, *keep),
+        )
+        # Corrections for the triage export go with their cases (explicitly: the export
+        # must never keep a case the person erased, whatever the foreign keys say).
+        await self.ex.execute(
+            f"DELETE FROM triage_corrections WHERE case_id IN (SELECT id FROM cases"
+            f" WHERE person_id = ? AND id NOT IN ({marks}))",
             (person_id, *keep),
         )
         await self.ex.execute(

@@ -31,6 +31,7 @@ def tiny_model(words: dict[str, float]) -> TriageModel:
         "level": {"classes": ["none", "urgent", "critical"], "intercept": [2.0, 0.0, -6.0],
                   "coef": coef},
         "category": {"classes": ["suicide", "child_abuse"], "intercept": [0.0, 0.0],
+                     "vocabulary": vocabulary, "idf": [1.0] * len(vocabulary),
                      "coef": {str(j): [1.0, 0.0] for j in range(len(vocabulary))}},
     })
 

@@ -227,3 +227,31 @@ async def test_with_the_default_policy_old_closed_cases_go(desk_core: Core, cloc
     clock.advance(2 * 86400)
     assert (await desk_core.purge(dry_run=False)).counts["closed cases"] == 1
     assert await desk_core.store.get_case(1) is None
+
+
+async def test_erasure_removes_counsellors_corrections_and_their_words(
+    desk_core: Core, db_path: Path
+) -> None:
+    d = desk_core.dispatcher
+    await d.handle(make_incoming(button="menu:counsellor", first_name=NAME))
+    await d.handle(make_incoming(button="privacy:agree", first_name=NAME))
+    await d.handle(make_incoming(button="ho:topic:gia_dinh", first_name=NAME))
+    await d.handle(make_incoming(SECRET, first_name=NAME))
+    await desk_core.store.set_case_thread(1, "77")
+    await desk_core.desk.handle(staff(5001, button="case:claim:1"))
+    await desk_core.desk.handle(staff(5001, "/muc khẩn cấp", thread="77"))
+    await desk_core.desk.handle(staff(5001, "/loai bạo lực, đe dọa", thread="77"))
+    await desk_core.desk.handle(staff(5001, "/dong 1", thread="77"))
+    [corrected] = await desk_core.store.corrected_cases()
+    assert SECRET in corrected.texts  # kept for the triage export, until…
+
+    await d.handle(make_incoming("/xoa"))
+    await d.handle(make_incoming(button="privacy:erase:yes"))
+    assert await desk_core.store.corrected_cases() == []
+    await desk_core.store.close()
+    data = file_bytes(db_path)
+    for trace in (SECRET, NAME, "Trần Văn Bạo", "Hoa Sữa"):
+        assert trace.encode() not in data, f"{trace!r} is still in the database files"
+    db = sqlite3.connect(db_path)
+    assert db.execute("SELECT count(*) FROM triage_corrections").fetchone() == (0,)
+    await desk_core.store.open()
