@@ -19,10 +19,12 @@ The thresholds are fitted on the dev split and recorded in ``knowledge/triage_mo
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Protocol
 
 from flows.ports import Assessment
 
+CACHED_TEXT = 4_096  # characters: the longest text whose rule reading is kept for reuse
 # Cues that say a model-only raise is a false alarm.
 VETOES = frozenset({"hyperbole", "past", "resolved", "not_real", "trivial"})
 # Cues that say nobody needs a human: it is over and well ("giờ đã ổn rồi"), or hyperbole.
@@ -117,6 +119,12 @@ class LayeredTriage:
         self.rules = rules
         self.model = model
         self.thresholds = thresholds or Thresholds()
+        # A channel asks `quick` to order its work, then the dispatcher asks `assess`: the
+        # rules read each message once (short texts only are kept, a few hundred at most).
+        self._recent = lru_cache(maxsize=256)(rules.read)
+
+    def _read(self, text: str) -> RuleReading:
+        return self._recent(text) if len(text) <= CACHED_TEXT else self.rules.read(text)
 
     def category_label(self, category: str | None) -> str:
         return self.rules.category_label(category)
@@ -127,10 +135,10 @@ class LayeredTriage:
 
     def quick(self, text: str) -> Assessment:
         """Rules only, for ordering work before it is stored (no model, no review)."""
-        return self.rules.read(text).assessment
+        return self._read(text).assessment
 
     def assess(self, text: str) -> Verdict:
-        reading = self.rules.read(text)
+        reading = self._read(text)
         found = reading.assessment
         if found.level == "critical" or (found.level != "none" and self.model is None):
             return Verdict(found.level, found.category, found.signals, reading.facets,

@@ -4,59 +4,18 @@ webhook) over HTTP against the local Bot API stand-in, on a real SQLite file."""
 from __future__ import annotations
 
 import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-import pytest
-
 from bot.app import Core, open_core
 from bot.channels.telegram import TelegramChannel
-from bot.config import Config, build_config
+from tests.bot.conftest import telegram_config
 from tests.standin import updates
 from tests.standin.bot_api import BotApiStandIn, Call, free_port
 
 USER = 111
-
-
-def telegram_config(db_path: Path, api: BotApiStandIn, **telegram: Any) -> Config:
-    return build_config(
-        {
-            "telegram": {
-                "token": "123:ABC",
-                "base_url": api.base_url,
-                "base_file_url": api.base_file_url,
-                "poll_timeout": 1,
-                "rate_limit": False,
-                **telegram,
-            },
-            "database": {"url": f"sqlite:///{db_path}"},
-            "delivery": {"base_delay": 0.05, "max_attempts": 4},
-        },
-        env={},
-    )
-
-
-@pytest.fixture
-async def bot_api() -> AsyncIterator[BotApiStandIn]:
-    async with BotApiStandIn() as api:
-        yield api
-
-
-@pytest.fixture
-async def tg_core(db_path: Path, bot_api: BotApiStandIn) -> AsyncIterator[Core]:
-    core = await open_core(telegram_config(db_path, bot_api))
-    yield core
-    await core.close()
-
-
-@pytest.fixture
-async def channel(tg_core: Core) -> AsyncIterator[TelegramChannel]:
-    channel = TelegramChannel(tg_core)
-    await channel.start()
-    yield channel
-    await channel.stop()
 
 
 def reply_to(chat_id: int, contains: str = "") -> Callable[[Call], bool]:

@@ -4,40 +4,15 @@ goes once the question is answered."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from pathlib import Path
 from typing import Any
 
-import pytest
-
-from bot.app import Core, open_core
+from bot.app import Core
 from bot.channels.telegram import TelegramChannel
-from tests.bot.test_telegram import buttons, reply_to, telegram_config
+from tests.bot.test_telegram import buttons, reply_to
 from tests.standin import updates
 from tests.standin.bot_api import BotApiStandIn, Call
 
 USER = 131
-
-
-@pytest.fixture
-async def bot_api() -> AsyncIterator[BotApiStandIn]:
-    async with BotApiStandIn() as api:
-        yield api
-
-
-@pytest.fixture
-async def tg_core(db_path: Path, bot_api: BotApiStandIn) -> AsyncIterator[Core]:
-    core = await open_core(telegram_config(db_path, bot_api))
-    yield core
-    await core.close()
-
-
-@pytest.fixture
-async def channel(tg_core: Core) -> AsyncIterator[TelegramChannel]:
-    channel = TelegramChannel(tg_core)
-    await channel.start()
-    yield channel
-    await channel.stop()
 
 
 def keyboard(call: Call) -> list[list[dict[str, Any]]]:

@@ -19,11 +19,12 @@ from knowledge.triage_model import TriageModel, features
 KNOWLEDGE = Path(__file__).resolve().parents[2] / "knowledge"
 
 
-def tiny_model(words: dict[str, float]) -> TriageModel:
-    """A model whose emergency evidence is the given words (weight per word), nothing else."""
+def tiny_model(words: dict[str, float], *, critical: bool = False) -> TriageModel:
+    """A model whose emergency evidence is the given words (weight per word), nothing else;
+    the evidence points to "urgent", or to "critical" when asked."""
     weight = {features(w)[0]: v for w, v in words.items()}  # the folded word feature
     vocabulary = sorted(weight)
-    coef = {str(j): [-weight.get(f, 0.0), weight.get(f, 0.0), 0.0]
+    coef = {str(j): ([-weight[f], 0.0, weight[f]] if critical else [-weight[f], weight[f], 0.0])
             for j, f in enumerate(vocabulary) if f in weight}
     return TriageModel({
         "vocabulary": vocabulary,
@@ -66,6 +67,16 @@ def test_a_film_idiom_or_the_past_vetoes_a_model_only_raise(layered: LayeredTria
 
 def test_a_model_urgent_beside_an_immediacy_cue_is_critical(layered: LayeredTriage) -> None:
     assert layered.assess("đám mây đang ở trên sân thượng").level == "critical"
+
+
+def test_the_model_lifts_a_rules_urgent_to_critical_and_says_so(rules: TriageRules) -> None:
+    triage = LayeredTriage(rules, tiny_model({"gió": 14.0}, critical=True),
+                           Thresholds(promote_at=0.5))
+    verdict = triage.assess("em không muốn sống nữa, ngoài kia gió lắm")
+    assert (verdict.level, verdict.layer, verdict.needs_check) == ("critical", "rules+model", True)
+    assert "không muốn sống" in verdict.signals[0]  # the rules' reason stays first
+    calm = LayeredTriage(rules, tiny_model({"gió": 14.0}, critical=True), Thresholds())
+    assert calm.assess("em không muốn sống nữa, ngoài kia gió lắm").level == "urgent"
 
 
 def test_the_rules_verdict_stands_and_the_model_never_lowers_it(rules: TriageRules) -> None:

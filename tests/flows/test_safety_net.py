@@ -104,3 +104,14 @@ async def test_a_model_raise_is_marked_on_the_card_for_a_counsellor_to_check(
     assert case is not None and case.details["triage"]["layer"] == "model"
     card = await desk_core.case_card(case)
     assert "mô hình thống kê" in card.text and "cần người kiểm tra" in card.text
+
+
+async def test_a_huge_or_strange_message_is_stored_and_answered(desk_core: Core) -> None:
+    texts = ["à" * 100_000, "😭" * 3000, "\u200b\u202e\x00 chồng em đang đánh em"]
+    for n, text in enumerate(texts):
+        handled = await desk_core.dispatcher.handle(make_incoming(text, user=f"90{n}"))
+        assert handled.replies, n
+    assert handled.route == "emergency"  # the hidden characters hid nothing
+    stored = await desk_core.store.ex.fetch(
+        "SELECT length(text) FROM messages WHERE direction = 'in' ORDER BY id", ())
+    assert [row[0] for row in stored][:1] == [100_000]
