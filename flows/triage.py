@@ -158,7 +158,8 @@ class LayeredTriage:
         if veto and score.p_emergency < t.veto_below:
             return Verdict("none", None, (), reading.facets, review=review, vetoed=veto[0])
         critical = score.p_critical >= t.critical_at or reading.immediacy
-        facets = reading.facets | ({"child"} if score.category in CHILD_CATEGORIES else set())
+        # A child category brings the child line by itself (knowledge/directory.yaml).
+        facets = reading.facets
         # The model's words and probability are the signals counsellors see on the alert.
         reason = f"{score.reason} (cần người kiểm tra)"
         return Verdict("critical" if critical else "urgent", score.category, (reason,), facets,
@@ -177,5 +178,3 @@ class LayeredTriage:
                        layer="rules+model", reasons=(*found.signals, score.reason),
                        needs_check=True)
 
-
-CHILD_CATEGORIES = frozenset({"child_abuse", "missing_child", "abandoned_child", "child_labour"})
