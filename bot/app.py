@@ -10,6 +10,7 @@ import asyncio
 import logging
 from dataclasses import dataclass, field, fields
 from datetime import UTC, datetime, timedelta
+from functools import lru_cache
 from pathlib import Path
 
 import yaml
@@ -191,8 +192,17 @@ def load_triage(knowledge: Path, abbreviations: Abbreviations) -> LayeredTriage:
     if not model_path.is_file():
         log.warning("triage_model_missing path=%s mode=rules_only", model_path)
         return LayeredTriage(rules)
-    return LayeredTriage(rules, TriageModel.load(model_path),
+    stat = model_path.stat()
+    return LayeredTriage(rules, _model(model_path, stat.st_mtime_ns, stat.st_size),
                          load_thresholds(knowledge / "triage_model.yaml"))
+
+
+@lru_cache(maxsize=4)
+def _model(path: Path, mtime_ns: int, size: int) -> TriageModel:
+    """The model's weights, read once per file version: they never change once loaded, and
+    reading 47,000 features takes most of a second (every core a test builds would pay it)."""
+    del mtime_ns, size  # part of the cache key only
+    return TriageModel.load(path)
 
 
 def load_thresholds(path: Path) -> Thresholds:
