@@ -124,3 +124,21 @@ def test_bad_input_is_triaged_whole_without_a_crash(layered: LayeredTriage, text
         assert verdict.level == "critical"
     else:
         assert verdict.level == "none"
+
+
+@pytest.mark.parametrize("text", [
+    "chồng em đang đánh em, cứu với!!",
+    "a b c d e f g h",  # one-letter words: grams that cross several spaces
+    "tôi   mún\tchết\n\nthật sự 😭 a",
+    "x",
+    "",
+])
+def test_the_fast_counting_finds_exactly_the_training_features(text: str) -> None:
+    model = TriageModel.load(KNOWLEDGE / "triage_model.json.gz")
+    known = {name: n for n, name in enumerate(model._names)}
+    expected: dict[int, int] = {}
+    for f in features(text):
+        if f in known:
+            expected[known[f]] = expected.get(known[f], 0) + 1
+    assert dict(model._counts(text)) == expected
+    assert dict(model._counts(text)) == expected  # and again, from the remembered grams
