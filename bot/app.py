@@ -18,9 +18,9 @@ import yaml
 from bot.config import Config, ConfigError
 from bot.delivery import Deliverer
 from bot.store.sqlite import SqliteStore
-from flows.cases import Case, CaseStatus
+from flows.cases import Case, CaseStatus, claim_data
 from flows.corrections import LEVELS
-from flows.counsellor import StaffDesk, claim_data, level_data
+from flows.counsellor import StaffDesk, level_data
 from flows.dispatch import Dispatcher
 from flows.messages import Button, Outgoing
 from flows.office_hours import OfficeHours

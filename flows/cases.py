@@ -30,6 +30,12 @@ TRANSITIONS: dict[CaseStatus, frozenset[CaseStatus]] = {
 }
 
 LEVEL_PRIORITY = {"critical": Priority.CRITICAL, "urgent": Priority.URGENT}
+CLAIM = "case:claim:"  # the "Nhận ca" button's data: this prefix and the case id
+
+
+def claim_data(case_id: int) -> str:
+    """The data of a case's claim button; the staff desk parses it (flows/counsellor.py)."""
+    return f"{CLAIM}{case_id}"
 
 
 def higher(a: Priority, b: Priority) -> Priority:

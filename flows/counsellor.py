@@ -7,8 +7,8 @@ note; /dong closes with an outcome; /chuyen hands the case to another counsellor
 /loai (and the level buttons on the case card) correct triage's level and category
 (flows/corrections.py).
 
-Button data on staff posts is built and read here only: `claim_data`, `level_data`,
-`parse_case_button`.
+Button data on staff posts is read here only (`parse_case_button`); it is built by
+`flows.cases.claim_data` (every flow that posts a claim button) and `level_data` here.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 from flows import corrections, handoff
-from flows.cases import Case, CaseStatus, StaffPost, card_refresh
+from flows.cases import CLAIM, Case, CaseStatus, StaffPost, card_refresh
 from flows.messages import Handled, Outgoing, Priority, StaffIncoming
 from flows.ordering import KeyedLocks
 from flows.outbox import write_step
@@ -26,7 +26,6 @@ from flows.reports import queue_text, stats_text
 from flows.store import Store, Transaction
 from flows.turn import FlowName, Notice, PersonFlow, Step
 
-CLAIM = "case:claim:"
 LEVEL = "case:level:"
 
 
@@ -37,10 +36,6 @@ class CaseButton:
     action: str  # "claim" | "level"
     case_id: int
     level: Priority | None = None
-
-
-def claim_data(case_id: int) -> str:
-    return f"{CLAIM}{case_id}"
 
 
 def level_data(case_id: int, level: Priority) -> str:

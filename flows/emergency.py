@@ -12,7 +12,7 @@ import unicodedata
 from collections.abc import Sequence
 from typing import Any, Protocol, runtime_checkable
 
-from flows.cases import LEVEL_PRIORITY, Case, StaffPost, higher
+from flows.cases import LEVEL_PRIORITY, Case, StaffPost, claim_data, higher
 from flows.messages import Button, Outgoing, Priority
 from flows.ports import Assessment, Hotline
 from flows.turn import FlowName, Notice, Step, Turn
@@ -179,7 +179,7 @@ def alert(turn: Turn, case: Case, level: str, signals: tuple[str, ...], *, new: 
         first_name=turn.person.first_name,
     )
     claim = turn.services.render.label("claim")
-    buttons = ((claim, f"case:claim:{case.id}"),) if case.status == "waiting" else ()
+    buttons = ((claim, claim_data(case.id)),) if case.status == "waiting" else ()
     return StaffPost(text, case_id=case.id, buttons=(buttons,) if buttons else (),
                      priority=case.priority)
 

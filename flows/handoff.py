@@ -8,7 +8,7 @@ import statistics
 from datetime import datetime, timedelta
 from typing import Any
 
-from flows.cases import Case, CaseStatus, StaffPost, card_refresh
+from flows.cases import Case, CaseStatus, StaffPost, card_refresh, claim_data
 from flows.menu import main_menu
 from flows.messages import Button, IncomingKind, Outgoing, Priority
 from flows.ports import Services
@@ -99,7 +99,7 @@ async def join_queue(turn: Turn, topic: str, description: str) -> Step:
     card = StaffPost(turn.text("staff_new_case", case=case, first_name=turn.person.first_name,
                                topic=turn.services.render.label(f"topic_{topic}")),
                      case_id=case.id,
-                     buttons=(((turn.services.render.label("claim"), f"case:claim:{case.id}"),),))
+                     buttons=(((turn.services.render.label("claim"), claim_data(case.id)),),))
     return Step(route="handoff", replies=[await queue_status(turn, case)],
                 flow=FlowName.WAITING, data={"case_id": case.id, "acked_at": turn.now.isoformat()},
                 staff=[card], case_id=case.id)

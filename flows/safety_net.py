@@ -10,7 +10,7 @@ button. Later messages of the same kind join the open case instead of opening an
 
 from __future__ import annotations
 
-from flows.cases import Case, StaffPost
+from flows.cases import Case, StaffPost, claim_data
 from flows.menu import MENU_COUNSELLOR
 from flows.messages import Outgoing, Priority
 from flows.turn import FlowName, Step, Turn
@@ -47,5 +47,5 @@ def _staff_post(turn: Turn, case: Case, text: str, *, new: bool) -> StaffPost:
     message = turn.text("staff_review", case=case, text=text, new=new,
                         first_name=turn.person.first_name, channel=turn.incoming.channel)
     claim = turn.services.render.label("claim")
-    buttons = (((claim, f"case:claim:{case.id}"),),) if case.status == "waiting" else ()
+    buttons = (((claim, claim_data(case.id)),),) if case.status == "waiting" else ()
     return StaffPost(message, case_id=case.id, buttons=buttons, priority=case.priority)

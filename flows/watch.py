@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from flows.cases import Case, CaseStatus, StaffPost, card_refresh
+from flows.cases import Case, CaseStatus, StaffPost, card_refresh, claim_data
 from flows.handoff import STAY
 from flows.messages import Button, Outgoing, Priority
 from flows.outbox import write_step
@@ -81,7 +81,7 @@ class CaseWatch:
         minutes = int((now - case.created_at).total_seconds() // 60)
         staff = self.services.staff
         alert = self.render("staff_escalation", case=case, minutes=minutes)
-        claim = ((self.services.render.label("claim"), f"case:claim:{case.id}"),)
+        claim = ((self.services.render.label("claim"), claim_data(case.id)),)
         direct = Outgoing(self.render("supervisor_escalation", case=case, minutes=minutes),
                           priority=case.priority)
         return Step(
