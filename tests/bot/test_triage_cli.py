@@ -9,7 +9,8 @@ from datetime import timedelta
 from pathlib import Path
 
 from bot.app import Core
-from flows.counsellor import claim_data, level_data
+from flows.cases import claim_data
+from flows.counsellor import level_data
 from flows.messages import Priority
 from knowledge.labelled import load
 from tests.bot.test_cli import ROOT, hotline

@@ -8,9 +8,9 @@ import json
 import re
 
 from bot.app import Core
-from flows.cases import Case
+from flows.cases import Case, claim_data
 from flows.corrections import match_category, parse_level
-from flows.counsellor import CaseButton, claim_data, level_data, parse_case_button
+from flows.counsellor import CaseButton, level_data, parse_case_button
 from flows.messages import Priority
 from tests.conftest import Clock
 from tests.factories import make_incoming, queued
