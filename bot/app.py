@@ -25,13 +25,15 @@ from flows.dispatch import Dispatcher
 from flows.messages import Button, Outgoing
 from flows.office_hours import OfficeHours
 from flows.outbox import undeliverable_step, write_step
-from flows.ports import Clock, Services, StaffSettings
+from flows.ports import Clock, PolicySettings, Services, StaffSettings
 from flows.reports import case_label
 from flows.retention import PurgeReport, RetentionPolicy
 from flows.store import Delivery
 from flows.triage import LayeredTriage, Thresholds
 from flows.watch import CaseWatch
+from knowledge.dense import Encoder, load_encoder
 from knowledge.directory import Directory
+from knowledge.entitlements import EntitlementRules
 from knowledge.render import Templates
 from knowledge.search import PolicySearch
 from knowledge.text import Abbreviations
@@ -226,6 +228,39 @@ def load_thresholds(path: Path) -> Thresholds:
     return Thresholds(**values)  # type: ignore[arg-type]
 
 
+SHIPPED_VECTORS = Path(__file__).resolve().parent.parent / "knowledge" / "vectors"
+
+
+def search_encoder(config: Config) -> tuple[Encoder | None, str]:
+    """The dense encoder, or None and why not ("off" in config, or it cannot load here)."""
+    if config.policy.dense == "off":
+        return None, "turned off in config (policy.dense: off)"
+    return load_encoder(config.policy.encoder_threads)
+
+
+def load_search(config: Config) -> PolicySearch:
+    knowledge = config.knowledge_path
+    encoder, why = search_encoder(config)
+    if encoder is None and config.policy.dense != "off":
+        log.warning("dense retrieval unavailable, policy search runs on BM25 only",
+                    extra={"event": "search_mode", "mode": "bm25", "problem": why})
+    cache = Path(config.policy.vector_cache) if config.policy.vector_cache else (
+        knowledge / "vectors")
+    # The shipped vectors serve a centre's own copy of the articles wherever it is unchanged.
+    dirs = list(dict.fromkeys([cache, SHIPPED_VECTORS]))
+    return PolicySearch.from_directory(knowledge, encoder=encoder, vector_dirs=dirs)
+
+
+def load_entitlements(knowledge: Path, abbreviations: Abbreviations) -> EntitlementRules | None:
+    """The entitlement check's rules; a knowledge folder without entitlements.yaml (a centre's
+    own older copy) has the check turned off, and the log says so once."""
+    path = knowledge / "entitlements.yaml"
+    if not path.is_file():
+        log.warning("entitlements_missing path=%s mode=check_off", path)
+        return None
+    return EntitlementRules.load(path, abbreviations)
+
+
 def load_services(config: Config, clock: Clock) -> Services:
     """The knowledge base, triage rules, directory and templates: loaded once at start.
     A broken file stops the start with a message naming it."""
@@ -234,9 +269,10 @@ def load_services(config: Config, clock: Clock) -> Services:
         raise ConfigError(f"hotline.knowledge_dir: {knowledge} has no templates/ folder")
     try:
         abbreviations = Abbreviations.load(knowledge / "teencode.yaml")
-        search = PolicySearch.from_directory(knowledge)
+        search = load_search(config)
         triage = load_triage(knowledge, abbreviations)
         directory = Directory.load(knowledge / "directory.yaml")
+        entitlements = load_entitlements(knowledge, abbreviations)
     except (OSError, ValueError) as exc:
         raise ConfigError(f"hotline.knowledge_dir: {exc}") from None
     return Services(
@@ -245,7 +281,9 @@ def load_services(config: Config, clock: Clock) -> Services:
         search=search,
         triage=triage,
         directory=directory,
+        entitlements=entitlements,
         staff=staff_settings(config),
+        policy=PolicySettings(context=timedelta(minutes=config.policy.context_minutes)),
         retention=RetentionPolicy(
             conversation_days=config.retention.conversation_days,
             closed_case_days=config.retention.closed_case_days,

@@ -4,6 +4,7 @@
     hotline chat                 talk to the bot in this terminal
     hotline ask [--json] TEXT…   answer each TEXT as a new person ('-' reads lines from stdin)
     hotline kb check             validate the knowledge base
+    hotline kb gaps              questions it did not serve, masked, by article
     hotline triage export        counsellors' corrections as labelled JSONL (masked)
     hotline triage eval FILE     triage's figures on a labelled file (YAML or JSONL)
 """
@@ -66,6 +67,12 @@ def parser() -> argparse.ArgumentParser:
     kb = sub.add_parser("kb", help="knowledge base tools")
     kb_sub = kb.add_subparsers(dest="kb_command", required=True)
     kb_sub.add_parser("check", help="validate articles and templates")
+    gaps = kb_sub.add_parser("gaps", help="unanswered and 👎-rated questions, masked, by article")
+    gaps.add_argument("--since", help="only questions on or after this date (YYYY-MM-DD;"
+                      " default: the last 30 days)")
+    gaps.add_argument("--limit", type=positive_int, default=GAPS_LIMIT, metavar="N",
+                      help=f"at most N articles, and N questions under each (default"
+                      f" {GAPS_LIMIT})")
     triage = sub.add_parser("triage", help="triage corrections and figures")
     triage_sub = triage.add_subparsers(dest="triage_command", required=True)
     triage_export_p = triage_sub.add_parser(
@@ -95,6 +102,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "ask":
             return asyncio.run(ask(config, read_texts(args.texts, sys.stdin), args.json,
                                    clock=clock))
+        if args.command == "kb" and args.kb_command == "gaps":
+            return asyncio.run(kb_gaps(config, args.since, args.limit, sys.stdout, clock=clock))
         if args.command == "kb":
             return kb_check(config, clock=clock)
         if args.command == "zalo":
@@ -437,8 +446,66 @@ def kb_check(config: Config, *, clock: Clock) -> int:
     except (OSError, ValueError) as exc:
         print(f"error: triage: {exc}")
         errors += 1
+    if not errors:
+        print(search_mode(config), file=sys.stderr)
     print(f"knowledge base: {errors} errors, {warnings} warnings", file=sys.stderr)
     return 1 if errors else 0
+
+
+GAPS_LIMIT = 20
+GAPS_DAYS = 30
+
+
+def positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number above 0")
+    return value
+
+
+async def kb_gaps(config: Config, since: str | None, limit: int, out: TextIO, *,
+                  clock: Clock) -> int:
+    """The questions the bot could not answer and those of 👎-rated answers, by nearest
+    article, masked of names and every number: what the editors should write or fix next."""
+    from flows.reports import gap_groups, gap_lines
+    from knowledge.articles import load_articles
+    from knowledge.masking import mask
+
+    start = parse_since(config, since)
+    if start is None:
+        return 2
+    if not start:
+        day = (clock().astimezone(config.hotline.tz) - timedelta(days=GAPS_DAYS)).date()
+        start = datetime(day.year, day.month, day.day, tzinfo=config.hotline.tz)
+    core = await open_core(config, clock=clock)
+    try:
+        questions = await core.store.gap_questions(start)
+    finally:
+        await core.close()
+    try:
+        articles = await asyncio.to_thread(load_articles, config.knowledge_path / "articles")
+        titles = {a.id: a.title for a in articles}
+    except (OSError, ValueError):  # `hotline kb check` says what is wrong; ids still show
+        titles = {}
+    groups = gap_groups(questions, lambda q: mask(q.question, [q.first_name], every_number=True))
+    out.write("\n".join(gap_lines(groups, start.date().isoformat(), titles, limit)) + "\n")
+    return 0
+
+
+def search_mode(config: Config) -> str:
+    """Which retrieval policy search runs with here, in one line (builds the index, so
+    missing passage vectors are embedded and cached now rather than at the bot's start)."""
+    from bot.app import load_search, search_encoder
+
+    encoder, why = search_encoder(config)
+    search = load_search(config)
+    if encoder is None:
+        return f"policy search: BM25 only ({why})"
+    return (f"policy search: BM25 + dense retrieval, {encoder.name}; "
+            f"{search.passages} passage vectors")
 
 
 def triage_mode(config: Config) -> str:

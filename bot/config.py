@@ -135,6 +135,14 @@ class RetentionConfig:
 
 
 @dataclass(frozen=True)
+class PolicyConfig:
+    context_minutes: float = 10.0  # a follow-up leans on the last answer for this long
+    dense: str = "auto"  # "auto": meaning-based retrieval when the encoder loads; "off"
+    encoder_threads: int = 1  # threads for the encoder; the rest of the CPU serves replies
+    vector_cache: str = ""  # empty: vectors/ in the knowledge folder
+
+
+@dataclass(frozen=True)
 class LoggingConfig:
     level: str = "INFO"
 
@@ -148,6 +156,7 @@ class Config:
     delivery: DeliveryConfig = field(default_factory=DeliveryConfig)
     zalo: ZaloConfig = field(default_factory=ZaloConfig)
     retention: RetentionConfig = field(default_factory=RetentionConfig)
+    policy: PolicyConfig = field(default_factory=PolicyConfig)
     logging: LoggingConfig = field(default_factory=LoggingConfig)
 
     @property
@@ -208,7 +217,7 @@ def load_config(path: Path | None = None, env: Mapping[str, str] | None = None) 
 
 def build_config(data: Mapping[str, Any], env: Mapping[str, str]) -> Config:
     known = {"telegram", "staff", "database", "hotline", "delivery", "logging", "zalo",
-             "retention"}
+             "retention", "policy"}
     for section in data:
         if section not in known:
             raise ConfigError(f"{section}: unknown section (known: {', '.join(sorted(known))})")
@@ -220,6 +229,7 @@ def build_config(data: Mapping[str, Any], env: Mapping[str, str]) -> Config:
         delivery=_delivery(Section("delivery", data.get("delivery"), env)),
         zalo=_zalo(Section("zalo", data.get("zalo"), env)),
         retention=_retention(Section("retention", data.get("retention"), env)),
+        policy=_policy(Section("policy", data.get("policy"), env)),
         logging=LoggingConfig(
             level=Section("logging", data.get("logging"), env).get(
                 "level", "INFO", one_of("debug", "info", "warning", "error")
@@ -307,6 +317,28 @@ def _hotline(s: Section) -> HotlineConfig:
     )
     if cfg.knowledge_dir and not Path(cfg.knowledge_dir).is_dir():
         raise ConfigError(f"hotline.knowledge_dir: {cfg.knowledge_dir!r} is not a folder")
+    return cfg
+
+
+def _dense_mode(value: Any, where: str) -> str:
+    # YAML reads a bare `off` as false.
+    if value is False:
+        return "off"
+    return one_of("auto", "off")(value, where)
+
+
+def _policy(s: Section) -> PolicyConfig:
+    d = PolicyConfig()
+    cfg = PolicyConfig(
+        context_minutes=s.get("context_minutes", d.context_minutes, as_float),
+        dense=s.get("dense", d.dense, _dense_mode),
+        encoder_threads=s.get("encoder_threads", d.encoder_threads, as_int),
+        vector_cache=s.get("vector_cache", d.vector_cache, as_text).strip(),
+    )
+    if cfg.context_minutes < 0:
+        raise ConfigError("policy.context_minutes: must be 0 or more")
+    if not 1 <= cfg.encoder_threads <= 64:
+        raise ConfigError("policy.encoder_threads: must be between 1 and 64")
     return cfg
 
 

@@ -14,7 +14,7 @@ import asyncio
 from collections.abc import Awaitable, Callable
 from dataclasses import replace
 
-from flows import emergency, handoff, menu, policy, privacy
+from flows import emergency, entitlement, handoff, menu, policy, privacy
 from flows.messages import Handled, Incoming, IncomingKind, Outgoing
 from flows.ordering import KeyedLocks
 from flows.outbox import write_step
@@ -46,8 +46,16 @@ async def at_menu(turn: Turn) -> Step:
     if incoming.kind is IncomingKind.TEXT and incoming.text.strip():
         if menu.is_greeting(incoming.text):
             return await menu.start(turn)
+        wanted = entitlement.wanted(turn)  # "mẹ tôi 80 tuổi được hưởng gì?"
+        if wanted is not None:
+            return await entitlement.start(turn, wanted)
         return await policy.question(turn)
     return await menu.handle_non_text(turn)
+
+
+async def in_entitlement(turn: Turn) -> Step:
+    """An answer to the entitlement check, or a new message handled as at the menu."""
+    return await entitlement.answer(turn, otherwise=at_menu)
 
 
 COMMANDS: dict[str, FlowHandler] = {
@@ -89,6 +97,7 @@ BUTTONS: dict[str, FlowHandler] = {
     privacy.ERASE_NO: privacy.erase,
     policy.ARTICLE: policy.show_article,
     policy.FEEDBACK: policy.feedback,
+    entitlement.PREFIX: entitlement.press,
 }
 
 FLOWS: dict[str, FlowHandler] = {
@@ -98,6 +107,7 @@ FLOWS: dict[str, FlowHandler] = {
     FlowName.INTAKE: handoff.intake,
     FlowName.WAITING: handoff.waiting,
     FlowName.TALKING: handoff.talking,
+    FlowName.ENTITLEMENT: in_entitlement,
 }
 
 
@@ -148,7 +158,10 @@ class Dispatcher:
         # Triage is pure and fast: done before queueing for the store, so that a message that
         # signals danger is handled ahead of ordinary ones.
         assessment = await self.assess_off_loop(incoming)
-        async with self.store.transaction(urgent=self.is_urgent(incoming, assessment)) as tx:
+        urgent = self.is_urgent(incoming, assessment)
+        if not urgent:
+            await self.warm_search(incoming)
+        async with self.store.transaction(urgent=urgent) as tx:
             if await tx.is_processed(incoming.channel, incoming.event_id):
                 return Handled(route="duplicate")
             now = self.services.clock()
@@ -207,7 +220,8 @@ class Dispatcher:
         if incoming.kind in (IncomingKind.LEFT, IncomingKind.JOINED):
             return Step(route="membership")  # nothing to say; a blocked bot cannot reply
         if (assessment is not None and assessment.layer == "model"
-                and turn.person.flow not in (FlowName.MENU, FlowName.POLICY)):
+                and turn.person.flow not in (FlowName.MENU, FlowName.POLICY,
+                                             FlowName.ENTITLEMENT)):
             # A person answering the emergency questions or already with a counsellor is read
             # by a human: the model alone does not re-raise their address or a "dạ em chờ".
             assessment = None
@@ -225,6 +239,15 @@ class Dispatcher:
             await record_triage(turn, step.case_id, assessment)
             return step
         return await self.route_by_flow(turn)
+
+    async def warm_search(self, incoming: Incoming) -> None:
+        """Embed what may be a policy question before the unit of work: the encoder takes
+        20-35 ms of CPU, and the store is not held meanwhile (an emergency waits for nothing
+        but the store)."""
+        search = self.services.search
+        if (search is not None and incoming.kind is IncomingKind.TEXT and not incoming.command
+                and incoming.text.strip()):
+            await search.warm(incoming.text)
 
     def is_urgent(self, incoming: Incoming, assessment: Assessment | None = None) -> bool:
         """Does this message signal danger (or ask for emergency help)? Pure and fast, so

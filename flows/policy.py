@@ -3,10 +3,12 @@ that we do not know and offer a counsellor. Never a made-up answer or figure."""
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from flows import safety_net
 from flows.menu import MENU_COUNSELLOR, main_menu
 from flows.messages import Button, Outgoing
-from flows.ports import Article, PolicySearch
+from flows.ports import Article, PolicySearch, SearchResult
 from flows.turn import FlowName, Step, Turn
 
 ARTICLE = "kb:"  # kb:<article id>: show this article
@@ -25,7 +27,13 @@ def _search(turn: Turn) -> PolicySearch | None:
     return turn.services.search
 
 
-def answer(turn: Turn, article: Article, question: str) -> Step:
+def _paragraphs(text: str) -> list[str]:
+    return [p.strip() for p in text.split("\n\n") if p.strip()]
+
+
+def answer(
+    turn: Turn, article: Article, question: str, result: SearchResult | None = None
+) -> Step:
     search = _search(turn)
     related: list[Article] = []
     if search is not None:
@@ -44,14 +52,36 @@ def answer(turn: Turn, article: Article, question: str) -> Step:
             turn.button("helpful_no", f"{FEEDBACK}down:{article.id}"),
         )
     )
-    text = turn.text("policy_answer", article=article)
+    # The paragraph that answers what was asked comes right after the short answer, so a
+    # question about the papers is not answered with the amount first.
+    details = _paragraphs(article.details)
+    lead = result.passage if result is not None and result.passage in details else ""
+    rest = "\n\n".join(p for p in details if p != lead)
+    person = result.asked.person if result is not None and result.asked is not None else None
+    text = turn.text("policy_answer", article=article, person=person, lead=lead, rest=rest)
+    data: dict[str, object] = {"last_question": question, "last_article": article.id}
+    if result is not None:
+        data |= {"last_subject": result.subject, "answered_at": turn.now.isoformat()}
     return Step(
         route="policy",
         replies=[Outgoing(text, buttons=tuple(rows))],
         flow=FlowName.MENU,
-        data={"last_question": question, "last_article": article.id},
+        data=data,
         articles=(article.id,),
     )
+
+
+def previous_question(turn: Turn) -> str | None:
+    """The subject of the last answer, while a follow-up may still lean on it."""
+    subject = turn.data.get("last_subject")
+    answered = turn.data.get("answered_at")
+    if not isinstance(subject, str) or not subject or not isinstance(answered, str):
+        return None
+    try:
+        at = datetime.fromisoformat(answered)
+    except ValueError:
+        return None
+    return subject if turn.now - at <= turn.services.policy.context else None
 
 
 async def question(turn: Turn) -> Step:
@@ -61,15 +91,21 @@ async def question(turn: Turn) -> Step:
     if search is None:
         return await safety_net.review(turn) if safety_net.needs_human(turn) else no_answer(
             turn, text)
-    result = search.search(text, limit=3)
+    previous = previous_question(turn)
+    last = turn.data.get("last_article") if previous else None
+    result = await search.find(text, limit=3, previous=previous,
+                               previous_article=last if isinstance(last, str) else None)
     hits = list(result.hits)
     if hits and result.confident and not result.ambiguous:
-        return answer(turn, search.article(hits[0].article_id), text)
+        return answer(turn, search.article(hits[0].article_id), text, result)
+    nearest = hits[0].article_id if hits else None
     if safety_net.needs_human(turn):
         # Someone telling of their situation is never asked to rephrase, nor to pick an
         # article: a human reads it.
+        await turn.tx.add_unanswered(turn.person.id, text, nearest, "no_answer", turn.now)
         return await safety_net.review(turn)
     if hits and result.ambiguous:
+        await turn.tx.add_unanswered(turn.person.id, text, nearest, "which", turn.now)
         choices = tuple((Button(h.title, f"{ARTICLE}{h.article_id}"),) for h in hits[:3])
         return Step(
             route="policy",
@@ -83,6 +119,7 @@ async def question(turn: Turn) -> Step:
             data={"last_question": text},
             articles=tuple(h.article_id for h in hits[:3]),
         )
+    await turn.tx.add_unanswered(turn.person.id, text, nearest, "no_answer", turn.now)
     return no_answer(turn, text)
 
 

@@ -7,11 +7,14 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
-from typing import Any, Protocol
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any, Protocol
 
 from flows.office_hours import OfficeHours
 from flows.retention import RetentionPolicy
+
+if TYPE_CHECKING:
+    from flows.entitlement import EntitlementRules
 
 
 class Renderer(Protocol):
@@ -78,6 +81,18 @@ class SearchResult(Protocol):
     @property
     def ambiguous(self) -> bool: ...
 
+    @property
+    def passage(self) -> str: ...  # the top article's paragraph that best answers it
+
+    @property
+    def asked(self) -> Any: ...  # knowledge.asked.Asked: what is asked, about whom
+
+    @property
+    def subject(self) -> str: ...  # what the question was read as (kept for a follow-up)
+
+    @property
+    def follows(self) -> bool: ...  # read with the previous question's subject
+
 
 class Article(Protocol):
     @property
@@ -96,6 +111,12 @@ class Article(Protocol):
     def sources_line(self) -> str: ...
 
     @property
+    def body(self) -> str: ...
+
+    @property
+    def citations(self) -> Sequence[Any]: ...  # knowledge.articles.Citation, one per document
+
+    @property
     def reviewed(self) -> Any: ...  # a date
 
     @property
@@ -104,6 +125,13 @@ class Article(Protocol):
 
 class PolicySearch(Protocol):
     def search(self, query: str, limit: int = 5) -> SearchResult: ...
+
+    async def find(
+        self, query: str, limit: int = 5, *, previous: str | None = None,
+        previous_article: str | None = None,
+    ) -> SearchResult: ...  # `search` with the encoder off the event loop
+
+    async def warm(self, query: str) -> None: ...  # embed it now, before the unit of work
 
     def article(self, article_id: str) -> Article: ...
 
@@ -148,6 +176,15 @@ class StaffSettings:
 
 
 @dataclass(frozen=True)
+class PolicySettings:
+    """How policy questions are answered."""
+
+    # After an answer, a follow-up that leans on it ("còn hồ sơ thì sao?") is read with its
+    # subject for this long; later, every question stands on its own.
+    context: timedelta = timedelta(minutes=10)
+
+
+@dataclass(frozen=True)
 class Services:
     """Everything flows may call besides the store. Built once by bot/app.py."""
 
@@ -158,3 +195,5 @@ class Services:
     directory: Directory | None = None
     staff: StaffSettings = field(default_factory=StaffSettings)
     retention: RetentionPolicy = field(default_factory=RetentionPolicy)
+    policy: PolicySettings = field(default_factory=PolicySettings)
+    entitlements: EntitlementRules | None = None  # the entitlement check; None: it is off

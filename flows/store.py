@@ -113,6 +113,34 @@ class CorrectedCase:
     first_name: str  # as the channel gave it, for masking; never exported
 
 
+# What an unanswered policy question was (the `kind` of Transaction.add_unanswered).
+NO_ANSWER = "no_answer"  # the bot declined: no article was close enough
+WHICH = "which"  # the bot had to ask which of several articles was meant
+UNANSWERED_KINDS = (NO_ANSWER, WHICH)
+UNHELPFUL = "unhelpful"  # a GapQuestion from a 👎 on an answer
+
+
+@dataclass(frozen=True)
+class GapQuestion:
+    """A question the knowledge base did not serve, for its editors (`hotline kb gaps`): one
+    the bot could not answer (`no_answer`, `which`) or one whose answer got a 👎
+    (`unhelpful`)."""
+
+    kind: str  # no_answer, which, unhelpful
+    article_id: str | None  # the rated article; for the unanswered, the nearest one if any
+    question: str
+    first_name: str  # the person's, as the channel gave it: for masking, never shown
+    at: datetime
+
+
+@dataclass(frozen=True)
+class GapCounts:
+    """For /thongke: questions not answered and answers rated 👎 in a period."""
+
+    unanswered: int
+    unhelpful: int
+
+
 class Transaction(Protocol):
     async def person(self, channel: str, external_id: str, first_name: str = "") -> Person: ...
 
@@ -157,6 +185,16 @@ class Transaction(Protocol):
     ) -> None: ...
 
     async def add_correction(self, correction: Correction) -> None: ...
+
+    async def add_unanswered(
+        self, person_id: int, question: str, nearest_article: str | None, kind: str, at: datetime
+    ) -> None:
+        """Keep a policy question the bot could not answer for the editors; `kind` is
+        NO_ANSWER or WHICH (ValueError otherwise). Personal data: erased and purged with the
+        person's conversation."""
+        ...
+
+    async def gap_counts(self, since: datetime) -> GapCounts: ...
 
     # Privacy
     async def set_consent(self, person_id: int, at: datetime | None) -> None: ...
@@ -273,4 +311,9 @@ class Store(Protocol):
 
     async def corrected_cases(self, since: datetime | None = None) -> list[CorrectedCase]:
         """Every case with a correction (its latest one on or after `since`), oldest first."""
+        ...
+
+    async def gap_questions(self, since: datetime) -> list[GapQuestion]:
+        """Unanswered questions and the questions of 👎 answers on or after `since`, oldest
+        first."""
         ...

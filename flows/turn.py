@@ -22,6 +22,7 @@ class FlowName(StrEnum):
     INTAKE = "intake"  # choosing a topic before joining the counsellors' queue
     WAITING = "waiting"  # in the counsellors' queue
     TALKING = "talking"  # a counsellor has the case: messages are relayed
+    ENTITLEMENT = "entitlement"  # answering the entitlement check's questions
 
 
 @dataclass(frozen=True)

@@ -13,6 +13,8 @@ A file looks like::
         article: Điều 4
         effective: 2021-07-01
         amended_by: Nghị định 76/2024/NĐ-CP   # optional
+        amended_effective: 2024-07-01        # optional: from when the amendment applies
+        sets: mức chuẩn 500.000 đồng          # optional: what the amendment sets
     reviewed: 2026-11-23
     related: [other-article-id]     # optional
     ---
@@ -41,7 +43,7 @@ _ID = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 _REQUIRED = ("id", "title", "questions", "tags", "audience", "sources", "reviewed")
 _OPTIONAL = ("related",)
 _SOURCE_REQUIRED = ("document", "article", "effective")
-_SOURCE_OPTIONAL = ("amended_by",)
+_SOURCE_OPTIONAL = ("amended_by", "amended_effective", "sets")
 
 
 class ArticleError(ValueError):
@@ -62,6 +64,8 @@ class Source:
     article: str
     effective: date | None
     amended_by: str = ""
+    amended_effective: date | None = None
+    sets: str = ""  # what the amendment sets ("mức chuẩn 500.000 đồng")
 
     def cite(self) -> str:
         """'Nghị định 20/2021/NĐ-CP, Điều 6, sửa đổi bởi Nghị định 76/2024/NĐ-CP'."""
@@ -71,6 +75,53 @@ class Source:
         if self.amended_by:
             parts.append(f"sửa đổi bởi {self.amended_by}")
         return ", ".join(parts)
+
+
+@dataclass(frozen=True)
+class Amendment:
+    document: str
+    sets: str
+    effective: date | None
+
+
+@dataclass(frozen=True)
+class Citation:
+    """One document as the "Căn cứ" line names it: once, with all its article numbers, the
+    date it applies from, and what later documents changed in it and from when."""
+
+    document: str
+    articles: tuple[str, ...]
+    effective: date | None
+    amendments: tuple[Amendment, ...] = ()
+
+
+def citations(sources: tuple[Source, ...]) -> tuple[Citation, ...]:
+    order: list[str] = []
+    parts: dict[str, list[str]] = {}
+    dates: dict[str, date | None] = {}
+    changes: dict[str, list[Amendment]] = {}
+    for source in sources:
+        if source.document not in parts:
+            order.append(source.document)
+            parts[source.document] = []
+            dates[source.document] = source.effective
+            changes[source.document] = []
+        for piece in (p.strip() for p in source.article.split(",")):
+            if piece and piece not in parts[source.document]:
+                parts[source.document].append(piece)
+        if dates[source.document] is None:
+            dates[source.document] = source.effective
+        if source.amended_by:
+            amendment = Amendment(source.amended_by, source.sets, source.amended_effective)
+            if amendment not in changes[source.document]:
+                changes[source.document].append(amendment)
+    # A document cited on its own and also as the amendment of another is named once, as
+    # the amendment (with what it sets and from when).
+    amending = {a.document for d in order for a in changes[d]}
+    return tuple(
+        Citation(d, tuple(parts[d]), dates[d], tuple(changes[d])) for d in order
+        if d not in amending or changes[d]
+    )
 
 
 @dataclass(frozen=True)
@@ -95,6 +146,10 @@ class Article:
     def details(self) -> str:
         """Everything after the first paragraph."""
         return "\n\n".join(_paragraphs(self.body)[1:])
+
+    @property
+    def citations(self) -> tuple[Citation, ...]:
+        return citations(self.sources)
 
     @property
     def sources_line(self) -> str:
@@ -168,6 +223,11 @@ def _source(path: Path, index: int, raw: object) -> Source:
         amended_by=(
             _text(path, f"{field}.amended_by", raw["amended_by"]) if "amended_by" in raw else ""
         ),
+        amended_effective=(
+            _date(path, f"{field}.amended_effective", raw["amended_effective"])
+            if raw.get("amended_effective") is not None else None
+        ),
+        sets=_text(path, f"{field}.sets", raw["sets"]) if "sets" in raw else "",
     )
 
 

@@ -7,7 +7,7 @@ that an old but correct article does not block a release, while still being visi
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
@@ -17,8 +17,11 @@ import jinja2
 import yaml
 
 from knowledge.articles import Article, ArticleError, article_paths, parse_article
+from knowledge.asked import Cues
 from knowledge.directory import Directory, DirectoryDataError
+from knowledge.entitlements import EntitlementRules, EntitlementsError
 from knowledge.query import Synonyms
+from knowledge.search import Calibrations
 from knowledge.text import Abbreviations, fold, is_folded, normalise
 
 Severity = Literal["error", "warning"]
@@ -153,7 +156,12 @@ def _data_problems(knowledge_dir: Path) -> list[Problem]:
     out: list[Problem] = []
     teencode = knowledge_dir / "teencode.yaml"
     synonyms = knowledge_dir / "synonyms.yaml"
-    for path, loader in ((teencode, Abbreviations.load), (synonyms, Synonyms.load)):
+    loaders: tuple[tuple[Path, Callable[[Path], object]], ...] = (
+        (teencode, Abbreviations.load), (synonyms, Synonyms.load),
+        (knowledge_dir / "asking.yaml", Cues.load),
+        (knowledge_dir / "search.yaml", Calibrations.load),
+    )
+    for path, loader in loaders:
         if not path.exists():
             if path is teencode:
                 out.append(Problem("error", _where(path, knowledge_dir), "file is missing"))
@@ -186,6 +194,35 @@ def _directory_problems(knowledge_dir: Path) -> list[Problem]:
     ]
 
 
+ENTITLEMENT_TEMPLATES = ("entitlement_ask", "entitlement_band", "entitlement_result",
+                         "entitlement_words")
+
+
+def _entitlement_problems(knowledge_dir: Path, today: date) -> list[Problem]:
+    """entitlements.yaml (optional) must load; its templates must be there; a source not yet in
+    force is a warning (the check would already apply it)."""
+    path = knowledge_dir / "entitlements.yaml"
+    if not path.exists():
+        return []
+    where = _where(path, knowledge_dir)
+    try:
+        rules = EntitlementRules.load(path)
+    except (OSError, EntitlementsError) as exc:
+        return [Problem("error", where, f"cannot be read: {exc}")]
+    out = [Problem("error", _where(knowledge_dir / "templates" / f"{name}.j2", knowledge_dir),
+                   "missing (the entitlement check needs it)")
+           for name in ENTITLEMENT_TEMPLATES
+           if not (knowledge_dir / "templates" / f"{name}.j2").is_file()]
+    sources = [rules.base.source, rules.base.local, rules.apply_at.source, rules.highest_only,
+               rules.higher_of_both, *rules.health_insurance.values(),
+               *(s for g in rules.groups for s in g.sources)]
+    for source in dict.fromkeys(sources):
+        if source.effective > today:
+            out.append(Problem("warning", where, f"{source.cite()} takes effect on "
+                                                 f"{source.effective.isoformat()}, after today"))
+    return out
+
+
 def check_knowledge(knowledge_dir: Path, today: date, max_age_days: int = 365) -> list[Problem]:
     """Every problem in the knowledge base under `knowledge_dir`, errors and warnings."""
     problems: list[Problem] = []
@@ -209,4 +246,5 @@ def check_knowledge(knowledge_dir: Path, today: date, max_age_days: int = 365) -
     problems.extend(_template_problems(knowledge_dir))
     problems.extend(_data_problems(knowledge_dir))
     problems.extend(_directory_problems(knowledge_dir))
+    problems.extend(_entitlement_problems(knowledge_dir, today))
     return problems

@@ -8,6 +8,7 @@ question. For an unanswerable question any confident answer is wrong.
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -107,3 +108,69 @@ def evaluate(cases: Iterable[Case], search: Callable[[str], Ranked]) -> Report:
             misses.append((case, ranked))
     scores = {s: StyleScore(s, *t) for s, t in tallies.items() if t[0]}
     return Report(scores, tuple(misses))
+
+
+# -- real questions people posted (tests/knowledge/policy_real) --------------------------
+
+REAL_SPLITS = ("dev", "test")
+
+
+@dataclass(frozen=True)
+class RealCase:
+    id: str
+    question: str
+    source: str
+    answerable: bool
+    expect_any: tuple[str, ...]
+    asks: str
+    style: str
+    length: str
+
+
+@dataclass(frozen=True)
+class FollowUp:
+    id: str
+    first: str
+    then: str
+    leans: bool
+    expect_any: tuple[str, ...]
+    style: str
+
+
+def load_real(folder: Path, split: str) -> tuple[list[RealCase], list[FollowUp]]:
+    """Every case of one split (`dev` or `test`), from all the parts' files."""
+    if split not in REAL_SPLITS:
+        raise ValueError(f"split must be one of {', '.join(REAL_SPLITS)}, got {split!r}")
+    cases: list[RealCase] = []
+    follow_ups: list[FollowUp] = []
+    for path in sorted(folder.glob(f"{split}_*.yaml")):
+        for i, item in enumerate(yaml.safe_load(path.read_text(encoding="utf-8")) or []):
+            where = f"{path.name}: case {i}"
+            if not isinstance(item, dict):
+                raise ValueError(f"{where}: expected a mapping")
+            expect = tuple(str(x) for x in item.get("expect_any") or [])
+            if "then" in item:
+                follow_ups.append(FollowUp(
+                    str(item["id"]), str(item["first"]), str(item["then"]),
+                    bool(item.get("leans", True)), expect, str(item.get("style", ""))))
+                continue
+            if "q" not in item:
+                raise ValueError(f"{where}: no q")
+            answerable = bool(item.get("answerable", bool(expect)))
+            cases.append(RealCase(
+                str(item.get("id", f"{path.stem}-{i}")), str(item["q"]),
+                str(item.get("source", "")), answerable and bool(expect), expect,
+                str(item.get("asks", "other")), str(item.get("style", "")),
+                str(item.get("length", ""))))
+    return cases, follow_ups
+
+
+def _plain(text: str) -> str:
+    return " ".join(unicodedata.normalize("NFC", text).casefold().split())
+
+
+def has_figure(reply: str, expect_any: Iterable[str]) -> bool:
+    """Does the reply state one of the expected figures or phrases? Compared without case
+    and spacing differences ("750.000 đồng" states "750.000"), diacritics kept."""
+    body = _plain(reply)
+    return any(_plain(e) in body for e in expect_any if e.strip())

@@ -1,5 +1,5 @@
 """Masking what identifies a person in a message before it leaves the hotline's database
-(`hotline triage export`, later the knowledge-base gaps report).
+(`hotline triage export`, `hotline kb gaps`).
 
 Pure functions over text. What is masked, and its mark:
 
@@ -15,6 +15,10 @@ Pure functions over text. What is masked, and its mark:
 - names: after "tên là", "tên tôi là", "tên em là" ``[tên]``; after a kinship word ("chị Hoa",
   "bé Na", "chú Tư" become "chị [tên]", "bé [tên]", "chú [tên]"); a full name that starts with
   a common family name ("Trần Văn Bạo"); the person's own name as the channel gave it.
+
+With ``every_number=True`` (the knowledge-base gaps report) every other number goes too:
+amounts, ages, years and short emergency numbers become ``[số]``, which the triage export
+keeps because they matter to the level.
 
 Masking errs on the side of masking: a capitalised place after "xã" is masked even when it
 would have been harmless. Provinces and cities are kept: they say where help is needed
@@ -132,14 +136,21 @@ def _patterns() -> list[tuple[re.Pattern[str], str]]:
     ]
 
 
-def mask(text: str, names: Iterable[str] = ()) -> str:
+# Any run of digits, with the dots, commas and slashes inside a figure ("2.500.000", "7/2024").
+_ANY_NUMBER = re.compile(r"\d+(?:[.,/]\d+)*")
+
+
+def mask(text: str, names: Iterable[str] = (), *, every_number: bool = False) -> str:
     """`text` with what identifies a person replaced by a mark; `names` are the person's
-    own names (as the channel gave them), masked wherever they stand as words."""
+    own names (as the channel gave them), masked wherever they stand as words;
+    `every_number`: any number left after that becomes ``[số]`` as well."""
     out = text
     for pattern, mark in _patterns():
         out = pattern.sub(functools.partial(_keep_lead, mark=mark), out)
     for name in names:
         out = _mask_name(out, name)
+    if every_number:
+        out = _ANY_NUMBER.sub(NUMBER, out)
     return out
 
 

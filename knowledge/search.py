@@ -17,23 +17,36 @@ or neither (say honestly that we do not know, maybe offer the hits as suggestion
 
 from __future__ import annotations
 
+import asyncio
 import math
 import sqlite3
 import threading
-from collections import Counter
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections import Counter, OrderedDict
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
+from functools import lru_cache
 from pathlib import Path
+from typing import Any
+
+import yaml
 
 from knowledge.articles import Article, article_paths, load_articles
+from knowledge.asked import Asked, Cues, read
+from knowledge.dense import Encoder, VectorCache, embed_articles
 from knowledge.query import (
+    STOPWORDS,
     AnalysedQuery,
     Speller,
     Synonyms,
     analyse,
     document_terms,
+    tokens,
 )
+from knowledge.restore import Restorer
 from knowledge.text import Abbreviations, fold
+
+KNOWLEDGE = Path(__file__).resolve().parent
+KNOWLEDGE_FILES = ("teencode.yaml", "synonyms.yaml", "asking.yaml", "search.yaml")
 
 # BM25 column weights: head (accented), head (folded), body (accented), body (folded).
 HEAD_ACCENTED, HEAD_FOLDED, BODY_ACCENTED, BODY_FOLDED = 3.0, 4.0, 0.6, 0.8
@@ -44,6 +57,10 @@ CORRECTED_COVERAGE = 0.5  # a word we had to guess from a typo counts less
 PAIR_SHARE = 0.5  # share of coverage from word pairs ("hộ chiếu" is not "đối chiếu")
 AMBIGUOUS_RATIO = 0.9  # second score at least this share of the first: ask which one
 CANDIDATES = 10
+RECENT_VECTORS = 512  # question vectors kept in memory (warmed before the unit of work)
+FOLLOW_UP_SLACK = 0.05  # a follow-up may keep the article it leans on a little below
+SIBLING_MARGIN = 0.01  # two articles this close by meaning are siblings of one topic
+GENERIC_SHARE = 0.35  # title words in more articles than this name no topic ("trợ cấp")
 # Terms in more than this share of a large index add almost nothing to BM25 (FTS5 clamps
 # their IDF); leaving them out of the MATCH keeps latency flat as the corpus grows.
 PRUNE_SHARE, PRUNE_MIN_DOCS = 0.5, 200
@@ -60,7 +77,7 @@ _QUERY = f"SELECT rowid, -{_RANK} FROM docs WHERE docs MATCH ? ORDER BY {_RANK} 
 class Hit:
     article_id: str
     title: str
-    score: float  # BM25, higher is better; only comparable within one search
+    score: float  # fused score, higher is better; only comparable within one search
 
 
 @dataclass(frozen=True)
@@ -68,7 +85,11 @@ class SearchResult:
     query: str
     hits: tuple[Hit, ...]
     confident: bool  # the top hit is good enough to answer directly
-    ambiguous: bool  # the top two are too close to choose; ask the person
+    ambiguous: bool  # the top ones are too close to choose and answer differently: ask
+    passage: str = ""  # the top article's paragraph that best answers the question
+    asked: Asked | None = None  # what the question asks and who it is about
+    subject: str = ""  # what the question was read as (with a follow-up's context)
+    follows: bool = False  # read as a follow-up of the previous question
 
     @property
     def top(self) -> Hit | None:
@@ -87,8 +108,14 @@ class _Index:
 
     def __init__(self, articles: Sequence[Article], synonyms: Synonyms, known: frozenset[str]):
         self.db = sqlite3.connect(":memory:", check_same_thread=False)
+        self.lock = threading.Lock()
         self.db.execute(_SCHEMA)
         self.docs: list[_Indexed] = []
+        self.titles: list[frozenset[str]] = [
+            frozenset(fold(t) for t in tokens(a.title) if fold(t) not in STOPWORDS
+                      and fold(t).isalpha())
+            for a in articles
+        ]
         self.accented_df: Counter[str] = Counter()
         self.folded_df: Counter[str] = Counter()
         rows = []
@@ -125,6 +152,22 @@ class _Index:
             parts.append(f'{{headf bodyf}} : "{term.folded}"')
         return " OR ".join(parts)
 
+    def unnamed(self, analysed: AnalysedQuery, doc: int) -> bool:
+        """Does the article's title have a specific word the question does not contain?"""
+        asked = set(analysed.content) | {t.folded for t in analysed.terms}
+        limit = GENERIC_SHARE * len(self.docs)
+        return any(w not in asked for w in self.titles[doc]
+                   if self.folded_df.get(w, 0) <= limit)
+
+    def rank(self, analysed: AnalysedQuery) -> list[tuple[int, float]]:
+        """(document number, BM25 score) best first, for the candidates."""
+        expression = self.match_expression(analysed)
+        if not expression:
+            return []
+        with self.lock:
+            rows = self.db.execute(_QUERY, (expression, CANDIDATES)).fetchall()
+        return [(rowid - 1, score) for rowid, score in rows]
+
     def coverage(self, analysed: AnalysedQuery, doc: _Indexed) -> float:
         """How much of what the person asked (IDF-weighted words and word pairs) the article
         covers: 1.0 when every rare word and phrase is in its title or sample questions."""
@@ -150,8 +193,7 @@ def _fingerprint(knowledge_dir: Path | None) -> tuple[tuple[str, int, int], ...]
         return ()
     files = [
         *article_paths(knowledge_dir / "articles"),
-        knowledge_dir / "teencode.yaml",
-        knowledge_dir / "synonyms.yaml",
+        *(knowledge_dir / name for name in KNOWLEDGE_FILES),
     ]
     out = []
     for path in files:
@@ -161,8 +203,26 @@ def _fingerprint(knowledge_dir: Path | None) -> tuple[tuple[str, int, int], ...]
     return tuple(out)
 
 
+@dataclass(frozen=True)
+class _Built:
+    """Everything one search reads, swapped whole on rebuild."""
+
+    index: _Index
+    dense: DenseIndex | None
+    abbreviations: Abbreviations
+    synonyms: Synonyms
+    cues: Cues
+    calibration: Calibrations
+    by_id: dict[str, Article]
+    restorer: Restorer
+
+
 class PolicySearch:
-    """Search over policy articles. Build with `build(...)` or `from_directory(...)`."""
+    """Search over policy articles. Build with `build(...)` or `from_directory(...)`.
+
+    With an `encoder` (see `knowledge.dense`) it ranks by BM25 and by meaning, fused; without
+    one it is BM25 alone, as on a machine where the encoder cannot load.
+    """
 
     def __init__(
         self,
@@ -171,26 +231,44 @@ class PolicySearch:
         synonyms: Synonyms,
         *,
         knowledge_dir: Path | None = None,
+        encoder: Encoder | None = None,
+        vector_dirs: Sequence[Path] = (),
+        cues: Cues | None = None,
+        calibration: Calibrations | None = None,
     ) -> None:
         self._lock = threading.Lock()
         self._knowledge_dir = knowledge_dir
         self._fingerprint = _fingerprint(knowledge_dir)
-        self._install(articles, abbreviations, synonyms)
+        self._encoder = encoder
+        self._cache = VectorCache(vector_dirs)
+        self._recent: OrderedDict[str, Any] = OrderedDict()  # encoder input -> its vector
+        self._install(articles, abbreviations, synonyms, cues or default_cues(),
+                      calibration or default_calibration())
 
     @classmethod
     def build(
-        cls, articles: Sequence[Article], abbreviations: Abbreviations, synonyms: Synonyms
+        cls, articles: Sequence[Article], abbreviations: Abbreviations, synonyms: Synonyms,
+        *, encoder: Encoder | None = None, vector_dirs: Sequence[Path] = (),
     ) -> PolicySearch:
-        return cls(articles, abbreviations, synonyms)
+        return cls(articles, abbreviations, synonyms, encoder=encoder, vector_dirs=vector_dirs)
 
     @classmethod
-    def from_directory(cls, knowledge_dir: Path) -> PolicySearch:
-        """Articles from `knowledge_dir/articles`, teencode.yaml and synonyms.yaml beside it."""
-        articles, abbreviations, synonyms = _load(knowledge_dir)
-        return cls(articles, abbreviations, synonyms, knowledge_dir=knowledge_dir)
+    def from_directory(
+        cls, knowledge_dir: Path, *, encoder: Encoder | None = None,
+        vector_dirs: Sequence[Path] | None = None,
+    ) -> PolicySearch:
+        """Articles from `knowledge_dir/articles`, teencode.yaml, synonyms.yaml, asking.yaml
+        and search.yaml beside it. Vectors are cached in `knowledge_dir/vectors` unless
+        other folders are given."""
+        loaded = _load(knowledge_dir)
+        dirs = [knowledge_dir / "vectors"] if vector_dirs is None else list(vector_dirs)
+        return cls(loaded.articles, loaded.abbreviations, loaded.synonyms,
+                   knowledge_dir=knowledge_dir, encoder=encoder, vector_dirs=dirs,
+                   cues=loaded.cues, calibration=loaded.calibration)
 
     def _install(
-        self, articles: Sequence[Article], abbreviations: Abbreviations, synonyms: Synonyms
+        self, articles: Sequence[Article], abbreviations: Abbreviations, synonyms: Synonyms,
+        cues: Cues, calibration: Calibrations,
     ) -> None:
         ids = [a.id for a in articles]
         duplicates = sorted({i for i in ids if ids.count(i) > 1})
@@ -200,15 +278,29 @@ class PolicySearch:
             fold(w) for full in abbreviations.table.values() for w in full.split()
         }
         index = _Index(articles, synonyms, frozenset(known))
+        dense = (DenseIndex.build(articles, self._encoder, self._cache)
+                 if self._encoder is not None else None)
+        restorer = Restorer.from_texts(
+            t for a in articles for t in (a.title, *a.questions, *a.tags, a.body))
+        built = _Built(index, dense, abbreviations, synonyms, cues, calibration,
+                       {a.id: a for a in articles}, restorer)
         with self._lock:
-            self._index = index
-            self._abbreviations = abbreviations
-            self._synonyms = synonyms
-            self._by_id = {a.id: a for a in articles}
+            self._built = built
+
+    @property
+    def mode(self) -> str:
+        """'bm25+dense' when meaning is used, 'bm25' when it is not."""
+        return "bm25+dense" if self._built.dense is not None else "bm25"
+
+    @property
+    def passages(self) -> int:
+        """How many passage vectors dense retrieval searches (0 in BM25 mode)."""
+        dense = self._built.dense
+        return len(dense.passages) if dense is not None else 0
 
     @property
     def articles(self) -> tuple[Article, ...]:
-        return tuple(self._by_id.values())
+        return tuple(self._built.by_id.values())
 
     @property
     def fingerprint(self) -> tuple[tuple[str, int, int], ...]:
@@ -224,46 +316,413 @@ class PolicySearch:
 
     def rebuild_if_changed(self) -> bool:
         """Reload and re-index when files changed. On a bad file this raises and the old
-        index stays in service, so a half-edited article never takes answers offline."""
+        index stays in service, so a half-edited article never takes answers offline.
+        Embeds the changed articles' passages: call it off the event loop."""
         if self._knowledge_dir is None or not self.changed():
             return False
         fingerprint = _fingerprint(self._knowledge_dir)
-        self._install(*_load(self._knowledge_dir))
+        loaded = _load(self._knowledge_dir)
+        self._install(loaded.articles, loaded.abbreviations, loaded.synonyms, loaded.cues,
+                      loaded.calibration)
         self._fingerprint = fingerprint
         return True
 
     def article(self, article_id: str) -> Article:
         """The article with this id; KeyError if there is none."""
-        return self._by_id[article_id]
+        return self._built.by_id[article_id]
 
-    def search(self, query: str, limit: int = 5) -> SearchResult:
+    # -- searching ------------------------------------------------------------------------
+
+    def prepare(self, query: str, previous: str | None = None,
+                previous_article: str | None = None) -> Prepared:
+        """The CPU-light part: what is asked, the follow-up reading, BM25. Then `encode` (the
+        slow part, in a thread when on an event loop) and `rank`."""
+        built = self._built
+        asked = read(query, built.cues, built.abbreviations)
+        subject = _subject(asked, built)
+        focus = asked.focus
+        follows = False
+        if previous:
+            before = read(previous, built.cues, built.abbreviations)
+            if asked.leans or not subject:
+                # "còn đặc biệt nặng thì sao", "nếu 85 tuổi thì sao", "vậy hồ sơ thì sao": the
+                # previous subject, then what the follow-up changes (it comes last and names
+                # what differs); the thing asked carries over unless a new one is asked.
+                follows = True
+                carried = _subject(before, built) or before.focus
+                wanted = "" if asked.asks else _ask_words(before, built)
+                focus = " ".join(p for p in (carried, focus, wanted) if p)
+                person = asked.person if asked.person.known else before.person
+                if asked.person.known and before.person.known:
+                    person = replace(asked.person, relation=asked.person.relation
+                                     or before.person.relation,
+                                     traits=before.person.traits | asked.person.traits)
+                asked = replace(asked, person=person, asks=asked.asks or before.asks)
+                if asked.asks != before.asks:
+                    previous_article = None  # a new thing asked: not the same article
+        # Marks put back from the articles' own spelling let a flat "nang" match "nặng" and
+        # not "nâng". Only a question restored whole is searched with its marks: half marked,
+        # half flat, it would match neither the accented synonyms nor the folded ones.
+        restored = built.restorer.text(focus)
+        if built.restorer.whole(restored):
+            focus = restored
+        analysed = analyse(focus, built.abbreviations, built.synonyms, built.index.speller)
+        bm25 = built.index.rank(analysed)
+        return Prepared(query, focus, asked, analysed, bm25, follows, built,
+                        previous_article if follows else None)
+
+    def _encoder_input(self, prepared: Prepared) -> str | None:
+        if prepared.built.dense is None or self._encoder is None or not prepared.focus:
+            return None
+        return prepared.built.restorer.text(prepared.focus)
+
+    def encode(self, prepared: Prepared) -> Any | None:
+        text = self._encoder_input(prepared)
+        if text is None or self._encoder is None:
+            return None
         with self._lock:
-            index, abbreviations, synonyms = self._index, self._abbreviations, self._synonyms
-        analysed = analyse(query, abbreviations, synonyms, index.speller)
-        expression = index.match_expression(analysed)
-        if not expression:
-            return SearchResult(query, (), confident=False, ambiguous=False)
+            vector = self._recent.get(text)
+        if vector is None:
+            vector = self._encoder.query(text)
+            with self._lock:
+                self._recent[text] = vector
+                while len(self._recent) > RECENT_VECTORS:
+                    self._recent.popitem(last=False)
+        return vector
+
+    def encoded(self, prepared: Prepared) -> bool:
+        text = self._encoder_input(prepared)
         with self._lock:
-            rows = index.db.execute(_QUERY, (expression, max(limit, CANDIDATES))).fetchall()
-        hits = tuple(
-            Hit(index.docs[rowid - 1].article.id, index.docs[rowid - 1].article.title, score)
-            for rowid, score in rows
-        )
-        if not hits:
-            return SearchResult(query, (), confident=False, ambiguous=False)
-        good = index.coverage(analysed, index.docs[rows[0][0] - 1]) >= CONFIDENT_COVERAGE
-        close = len(hits) > 1 and hits[1].score >= AMBIGUOUS_RATIO * hits[0].score
-        return SearchResult(
-            query, hits[:limit], confident=good and not close, ambiguous=good and close
-        )
+            return text is None or text in self._recent
+
+    async def warm(self, query: str) -> None:
+        """Embed a question before its unit of work starts: the answer then reads the vector
+        from memory instead of holding the store while the encoder runs."""
+        prepared = self.prepare(query)
+        if not self.encoded(prepared):
+            await asyncio.to_thread(self.encode, prepared)
+
+    def rank(self, prepared: Prepared, vector: Any | None, limit: int = 5) -> SearchResult:
+        return _rank(prepared, vector, limit)
+
+    def search(self, query: str, limit: int = 5, *, previous: str | None = None,
+               previous_article: str | None = None) -> SearchResult:
+        """`previous`: the subject of the last answer, for a follow-up to lean on;
+        `previous_article`: the article that answered it."""
+        prepared = self.prepare(query, previous, previous_article)
+        return self.rank(prepared, self.encode(prepared), limit)
+
+    async def find(
+        self, query: str, limit: int = 5, *, previous: str | None = None,
+        previous_article: str | None = None,
+    ) -> SearchResult:
+        """`search` for the event loop: the encoder runs in a worker thread (it releases the
+        GIL), so a question being embedded never delays an emergency reply."""
+        prepared = self.prepare(query, previous, previous_article)
+        if self.encoded(prepared):
+            vector = self.encode(prepared)  # warmed, or no encoder: no thread hop
+        else:
+            vector = await asyncio.to_thread(self.encode, prepared)
+        return self.rank(prepared, vector, limit)
 
 
-def _load(knowledge_dir: Path) -> tuple[list[Article], Abbreviations, Synonyms]:
+@dataclass(frozen=True)
+class Calibration:
+    """When to answer, ask which one, or decline, for one kind of question (short, or a
+    story): fitted by benchmarks/search_fit.py and kept in knowledge/search.yaml with the
+    figures they gave there."""
+
+    rrf_k: float = 10.0
+    bm25_weight: float = 1.0
+    dense_weight: float = 1.0
+    answer_similarity: float = 0.87  # meaning alone is enough above this
+    answer_margin: float = 0.015  # ... or above `support_similarity` with this lead
+    support_similarity: float = 0.84
+    coverage: float = 0.6  # BM25's share of the question found in the article
+    ask_similarity: float = 0.84  # two candidates this close: ask which one
+    ask_margin: float = 0.006
+
+    @classmethod
+    def from_mapping(cls, path: Path, name: str, values: object) -> Calibration:
+        if not isinstance(values, dict):
+            raise ValueError(f"{path}: {name}: expected a mapping of name -> number")
+        known = set(cls.__dataclass_fields__)
+        out: dict[str, float] = {}
+        for key, value in values.items():
+            if key not in known:
+                raise ValueError(f"{path}: {name}: unknown key {key!r}")
+            if isinstance(value, bool) or not isinstance(value, int | float):
+                raise ValueError(f"{path}: {name}.{key}: expected a number, got {value!r}")
+            out[str(key)] = float(value)
+        return cls(**out)
+
+
+@dataclass(frozen=True)
+class Calibrations:
+    """Short questions and stories are told apart by length: a story ("mẹ tôi năm nay 81
+    tuổi… xin hỏi…") matches many articles closely, so it needs more to be answered."""
+
+    short: Calibration = Calibration()
+    long: Calibration = Calibration()
+    long_words: int = 30  # a message of more words than this is read as a story
+
+    def for_(self, query: str) -> Calibration:
+        return self.long if len(query.split()) > self.long_words else self.short
+
+    @classmethod
+    def load(cls, path: Path) -> Calibrations:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        if not isinstance(raw, dict):
+            raise ValueError(f"{path}: expected a mapping with short, long and long_words")
+        words = raw.get("long_words", cls.long_words)
+        if isinstance(words, bool) or not isinstance(words, int) or words < 1:
+            raise ValueError(f"{path}: long_words: expected a whole number of words")
+        return cls(Calibration.from_mapping(path, "short", raw.get("short", {})),
+                   Calibration.from_mapping(path, "long", raw.get("long", {})), words)
+
+
+@dataclass(frozen=True)
+class _Passage:
+    article: int  # document number
+    text: str
+    paragraph: bool  # a paragraph of the body (can be shown); else a sample question/title
+
+
+class DenseIndex:
+    """Unit vectors of every article's passages: its title with its sample questions, and
+    each body paragraph under its title (a paragraph alone often lacks its subject)."""
+
+    def __init__(self, passages: Sequence[_Passage], vectors: Any, count: int) -> None:
+        import numpy as np
+
+        self.passages = list(passages)
+        self.vectors = vectors
+        self.owner = np.array([p.article for p in passages], dtype=np.int32)
+        self.count = count
+
+    @staticmethod
+    def texts(article: Article) -> list[tuple[str, bool]]:
+        out = [(f"{article.title}. {q}", False) for q in article.questions]
+        out += [(f"{article.title}\n{p}", True) for p in _paragraphs(article.body)]
+        return out
+
+    @classmethod
+    def build(cls, articles: Sequence[Article], encoder: Encoder,
+              cache: VectorCache) -> DenseIndex:
+        import numpy as np
+
+        groups = [cls.texts(a) for a in articles]
+        vectors = embed_articles(encoder, cache, [[t for t, _ in g] for g in groups])
+        passages = [
+            _Passage(n, text, paragraph)
+            for n, group in enumerate(groups)
+            for text, paragraph in group
+        ]
+        matrix = np.vstack(vectors) if vectors else np.zeros((0, 384), dtype=np.float32)
+        return cls(passages, matrix, len(articles))
+
+    def similarities(self, vector: Any) -> tuple[Any, Any]:
+        """Per article: the best similarity and the row of its best passage."""
+        import numpy as np
+
+        sims = self.vectors @ vector
+        best = np.full(self.count, -1.0, dtype=np.float32)
+        np.maximum.at(best, self.owner, sims)
+        return best, sims
+
+
+@dataclass(frozen=True)
+class Prepared:
+    query: str
+    focus: str
+    asked: Asked
+    analysed: AnalysedQuery
+    bm25: list[tuple[int, float]]
+    follows: bool
+    built: _Built
+    previous_article: str | None = None  # the article a follow-up leans on
+
+
+def _paragraphs(body: str) -> list[str]:
+    return [p.strip() for p in body.split("\n\n") if p.strip()]
+
+
+@lru_cache(maxsize=1)
+def default_cues() -> Cues:
+    return Cues.load(KNOWLEDGE / "asking.yaml")
+
+
+@lru_cache(maxsize=1)
+def default_calibration() -> Calibrations:
+    path = KNOWLEDGE / "search.yaml"
+    return Calibrations.load(path) if path.exists() else Calibrations()
+
+
+def _content_words(text: str, built: _Built) -> list[str]:
+    ask_words = {w for cues in built.cues.asks.values() for c in cues for w in c.folded}
+    lean_words = {w for c in (*built.cues.leaning_starts, *built.cues.leaning_ends)
+                  for w in c.folded}
+    out = []
+    for tok in built.abbreviations.expand_words(tokens(text)):
+        flat = fold(tok)
+        if (flat in STOPWORDS or flat in ask_words or flat in lean_words
+                or not flat.isalpha()):
+            continue
+        out.append(tok)
+    return out
+
+
+SUBJECT_IDF = 1.0  # words in most articles ("trợ cấp", "hỗ trợ") do not name a subject alone
+
+
+def _subject(asked: Asked, built: _Built) -> str:
+    """The words that name what the question is about (a group, a benefit), without the
+    words that say what is asked about it; empty when it names nothing of its own."""
+    words = _content_words(asked.focus, built)
+    index = built.index
+    if not any(fold(w) in index.folded_df and index.idf(fold(w)) >= SUBJECT_IDF
+               for w in words):
+        return ""
+    return " ".join(words)
+
+
+def _ask_words(asked: Asked, built: _Built) -> str:
+    """A phrase for what was asked before ("bao nhiêu", "hồ sơ"), to carry to a follow-up."""
+    if asked.asks is None:
+        return ""
+    cue = built.cues.asks[asked.asks][0]
+    return " ".join(cue.accented)
+
+
+@dataclass(frozen=True)
+class Choice:
+    order: list[int]  # document numbers, best first
+    confident: bool
+    ambiguous: bool
+
+
+def choose(
+    bm25: Sequence[tuple[int, float]], best: Any, coverage: Callable[[int], float],
+    cal: Calibration,
+) -> Choice:
+    """Fuse the two rankings (reciprocal rank) and decide: answer, ask which one, or not.
+    `best` holds each article's best passage similarity, `coverage` BM25's share of the
+    question found in an article."""
+    return _fuse(bm25, best, coverage, cal)
+
+
+def _fuse(
+    bm25: Sequence[tuple[int, float]], best: Any, coverage: Callable[[int], float],
+    cal: Calibration,
+) -> Choice:
+    import numpy as np
+
+    dense_order = np.argsort(-best)[:CANDIDATES].tolist()
+    fused: dict[int, float] = {}
+    for rank, (doc, _) in enumerate(bm25):
+        fused[doc] = fused.get(doc, 0.0) + cal.bm25_weight / (cal.rrf_k + rank + 1)
+    for rank, doc in enumerate(dense_order):
+        fused[doc] = fused.get(doc, 0.0) + cal.dense_weight / (cal.rrf_k + rank + 1)
+    order = sorted(fused, key=lambda d: (-fused[d], -best[d]))
+    if not order:
+        return Choice([], False, False)
+    first = order[0]
+    s1 = float(best[first])
+    s2 = float(best[order[1]]) if len(order) > 1 else 0.0
+    bm25_top = bool(bm25) and bm25[0][0] == first
+    confident = (
+        s1 >= cal.answer_similarity
+        or (s1 >= cal.support_similarity and s1 - s2 >= cal.answer_margin)
+        or (bm25_top and s1 >= cal.support_similarity - 0.03 and coverage(first) >= cal.coverage)
+    )
+    ambiguous = (
+        not confident and len(order) > 1
+        and s1 >= cal.ask_similarity and s1 - s2 <= cal.ask_margin
+    )
+    return Choice(order, confident, ambiguous)
+
+
+def _rank(prepared: Prepared, vector: Any | None, limit: int) -> SearchResult:
+    built = prepared.built
+    index = built.index
+    empty = SearchResult(prepared.query, (), False, False, asked=prepared.asked,
+                         subject=prepared.focus, follows=prepared.follows)
+    dense = built.dense
+    if dense is None or vector is None:
+        return _rank_bm25(prepared, limit) if prepared.bm25 else empty
+    import numpy as np
+
+    best, sims = dense.similarities(vector)
+    choice = choose(prepared.bm25, best,
+                    lambda d: index.coverage(prepared.analysed, index.docs[d]),
+                    built.calibration.for_(prepared.query))
+    if not choice.order:
+        return empty
+    scores = {d: float(best[d]) for d in choice.order}
+    hits = tuple(
+        Hit(index.docs[d].article.id, index.docs[d].article.title, scores[d])
+        for d in choice.order
+    )
+    first = choice.order[0]
+    if choice.confident and len(choice.order) > 1:
+        second = choice.order[1]
+        if (float(best[first]) - float(best[second]) <= SIBLING_MARGIN
+                and index.unnamed(prepared.analysed, first)
+                and index.unnamed(prepared.analysed, second)):
+            # Two sibling articles ("khuyết tật nặng", "khuyết tật đặc biệt nặng") and the
+            # question names neither's distinguishing word: their answers differ, so ask.
+            choice = Choice(choice.order, False, True)
+    cal = built.calibration.for_(prepared.query)
+    if (prepared.previous_article == index.docs[first].article.id and not choice.confident
+            and float(best[first]) >= cal.support_similarity - FOLLOW_UP_SLACK):
+        # "nếu mẹ tôi 85 tuổi thì sao": the article that just answered is still the best
+        # fit; its other paragraph is the answer.
+        choice = Choice(choice.order, True, False)
+    rows = np.nonzero(dense.owner == first)[0].tolist()
+    shown = [r for r in rows if dense.passages[r].paragraph]
+    passage = ""
+    if shown:
+        top_row = max(shown, key=lambda r: float(sims[r]))
+        passage = dense.passages[top_row].text.split("\n", 1)[-1]
+    return SearchResult(prepared.query, hits[:limit], choice.confident, choice.ambiguous,
+                        passage, prepared.asked, prepared.focus, prepared.follows)
+
+
+def _rank_bm25(prepared: Prepared, limit: int) -> SearchResult:
+    """Without the encoder: BM25 alone, with its coverage rule (the mode before dense)."""
+    index = prepared.built.index
+    rows = prepared.bm25
+    hits = tuple(
+        Hit(index.docs[doc].article.id, index.docs[doc].article.title, score)
+        for doc, score in rows
+    )
+    good = index.coverage(prepared.analysed, index.docs[rows[0][0]]) >= CONFIDENT_COVERAGE
+    close = len(hits) > 1 and hits[1].score >= AMBIGUOUS_RATIO * hits[0].score
+    return SearchResult(prepared.query, hits[:limit], confident=good and not close,
+                        ambiguous=good and close, asked=prepared.asked,
+                        subject=prepared.focus, follows=prepared.follows)
+
+
+@dataclass(frozen=True)
+class _Loaded:
+    articles: list[Article]
+    abbreviations: Abbreviations
+    synonyms: Synonyms
+    cues: Cues
+    calibration: Calibrations
+
+
+def _load(knowledge_dir: Path) -> _Loaded:
     articles = load_articles(knowledge_dir / "articles")
     abbreviations = Abbreviations.load(knowledge_dir / "teencode.yaml")
     synonyms_path = knowledge_dir / "synonyms.yaml"
     synonyms = Synonyms.load(synonyms_path) if synonyms_path.exists() else Synonyms.empty()
-    return articles, abbreviations, synonyms
+    cues_path = knowledge_dir / "asking.yaml"
+    cues = Cues.load(cues_path) if cues_path.exists() else default_cues()
+    calibration_path = knowledge_dir / "search.yaml"
+    calibration = (Calibrations.load(calibration_path) if calibration_path.exists()
+                   else default_calibration())
+    return _Loaded(articles, abbreviations, synonyms, cues, calibration)
 
 
-__all__ = ["Hit", "PolicySearch", "SearchResult"]
+__all__ = ["Calibration", "Calibrations", "Hit", "PolicySearch", "SearchResult"]

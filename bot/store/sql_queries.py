@@ -16,6 +16,7 @@ from flows.store import (
     CorrectedCase,
     Correction,
     Delivery,
+    GapQuestion,
     InboundEvent,
     Person,
     StoredMessage,
@@ -182,6 +183,20 @@ class SqlQueries:
             out.append(CorrectedCase(correction, tuple(t[0] for t in texts), r["first_name"]))
         return out
 
+    async def gap_questions(self, since: datetime) -> list[GapQuestion]:
+        rows = await self.ex.fetch(
+            "SELECT u.kind, u.nearest_article, u.question, p.first_name, u.created_at"
+            " FROM unanswered_questions u JOIN people p ON p.id = u.person_id"
+            " WHERE u.created_at >= ?"
+            " UNION ALL SELECT 'unhelpful', f.article_id, f.question,"
+            " COALESCE(p.first_name, ''), f.created_at"
+            " FROM answer_feedback f LEFT JOIN people p ON p.id = f.person_id"
+            " WHERE f.helpful = 0 AND f.created_at >= ?"
+            " ORDER BY 5",
+            (ts(since), ts(since)),
+        )
+        return [GapQuestion(r[0], r[1] or None, r[2], r[3], required_ts(r[4])) for r in rows]
+
     async def remember_buttons(
         self, channel: str, recipient: str, buttons: Sequence[tuple[str, str]], at: datetime
     ) -> None:
@@ -232,6 +247,7 @@ def purge_targets(now: datetime, policy: RetentionPolicy) -> list[tuple[str, str
         ("conversations without a case", "messages WHERE case_id IS NULL AND created_at < ?",
          [conversation]),
         ("answer feedback", "answer_feedback WHERE created_at < ?", [conversation]),
+        ("unanswered questions", "unanswered_questions WHERE created_at < ?", [conversation]),
         ("idle people", "people WHERE last_seen_at < ? AND NOT EXISTS (SELECT 1 FROM messages m"
          " WHERE m.person_id = people.id) AND NOT EXISTS (SELECT 1 FROM cases c"
          " WHERE c.person_id = people.id)", [conversation]),

@@ -11,7 +11,15 @@ from bot.store.sql import CASE_SELECT, Executor, _case, _person, parse_ts, requi
 from flows.cases import TRANSITIONS, Case, CaseStatus
 from flows.messages import Outgoing, Priority, outgoing_to_dict
 from flows.ports import Clock
-from flows.store import Correction, DataSummary, Erasure, Person, StoredMessage
+from flows.store import (
+    UNANSWERED_KINDS,
+    Correction,
+    DataSummary,
+    Erasure,
+    GapCounts,
+    Person,
+    StoredMessage,
+)
 
 
 class SqlTransaction:
@@ -137,6 +145,26 @@ class SqlTransaction:
              c.priority.value, c.category, c.actor, ts(c.at)),
         )
 
+    async def add_unanswered(
+        self, person_id: int, question: str, nearest_article: str | None, kind: str, at: datetime
+    ) -> None:
+        if kind not in UNANSWERED_KINDS:
+            raise ValueError(f"unanswered kind must be one of {', '.join(UNANSWERED_KINDS)},"
+                             f" got {kind!r}")
+        await self.ex.execute(
+            "INSERT INTO unanswered_questions (person_id, question, nearest_article, kind,"
+            " created_at) VALUES (?, ?, ?, ?, ?)",
+            (person_id, question, nearest_article or None, kind, ts(at)),
+        )
+
+    async def gap_counts(self, since: datetime) -> GapCounts:
+        rows = await self.ex.fetch(
+            "SELECT (SELECT count(*) FROM unanswered_questions WHERE created_at >= ?),"
+            " (SELECT count(*) FROM answer_feedback WHERE helpful = 0 AND created_at >= ?)",
+            (ts(since), ts(since)),
+        )
+        return GapCounts(int(rows[0][0]), int(rows[0][1]))
+
 
     # ---------------------------------------------------------------- privacy
 
@@ -212,6 +240,9 @@ class SqlTransaction:
             f"DELETE FROM cases WHERE person_id = ? AND id NOT IN ({marks})", (person_id, *keep)
         )
         await self.ex.execute("DELETE FROM answer_feedback WHERE person_id = ?", (person_id,))
+        await self.ex.execute(
+            "DELETE FROM unanswered_questions WHERE person_id = ?", (person_id,)
+        )
         await self.ex.execute(
             "DELETE FROM offered_buttons WHERE EXISTS (SELECT 1 FROM people p WHERE p.id = ?"
             " AND p.channel = offered_buttons.channel"

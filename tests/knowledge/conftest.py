@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from knowledge.dense import load_encoder
 from knowledge.search import PolicySearch
 
 KNOWLEDGE_DIR = Path(__file__).resolve().parents[2] / "knowledge"
@@ -29,6 +30,14 @@ def teencode_path() -> Path:
 @pytest.fixture(scope="session")
 def shipped_search() -> PolicySearch:
     return PolicySearch.from_directory(KNOWLEDGE_DIR)
+
+
+@pytest.fixture(scope="session")
+def shipped_dense() -> PolicySearch:
+    """The shipped articles with the real encoder and the shipped passage vectors."""
+    encoder, why = load_encoder(1)
+    assert encoder is not None, f"the encoder must load on this machine: {why}"
+    return PolicySearch.from_directory(KNOWLEDGE_DIR, encoder=encoder)
 
 
 @pytest.fixture(scope="session")

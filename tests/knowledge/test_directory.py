@@ -142,7 +142,7 @@ def test_an_unverified_number_is_never_shown_even_in_its_province(directory: Dir
 def test_kb_check_warns_about_unverified_numbers() -> None:
     from datetime import date
 
-    warnings = [str(p) for p in check_knowledge(KNOWLEDGE, date(2026, 11, 23))
+    warnings = [str(p) for p in check_knowledge(KNOWLEDGE, date(2026, 12, 1))
                 if p.severity == "warning" and "directory.yaml" in p.where]
     assert warnings == [
         "warning: knowledge/directory.yaml: hotline 'hanoi_social_work' (024 3352 5662) is not"

@@ -6,7 +6,7 @@ from knowledge.check import Problem, check_knowledge
 
 ArticleText = Callable[..., str]
 MakeKb = Callable[[dict[str, str]], Path]
-TODAY = date(2026, 11, 23)
+TODAY = date(2026, 12, 1)
 
 
 def test_the_shipped_knowledge_base_has_no_errors(knowledge_dir: Path) -> None:

@@ -1,0 +1,223 @@
+"""The entitlement check: "mẹ tôi 80 tuổi, hộ nghèo được hưởng gì?".
+
+Started from the menu when a message asks what someone is entitled to. The bot reads what the
+message already says, asks at most three short questions about what is still unknown (age;
+disability; household, pension or orphanhood), each with answer buttons and typed answers
+accepted, then says which monthly allowances apply, how much, which one is paid and why, the
+legal source, the health-insurance card and where to apply; or, when nothing applies, says so
+and what might, with a counsellor one tap away.
+
+The rules come from `knowledge/entitlements.yaml` through `Services.entitlements`; this flow
+only converses. Global commands (/huy), menu buttons and the emergency signal are handled by the
+dispatcher before this flow sees a message; a message that is no answer leaves the check and is
+handled as any message at the menu.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Collection, Mapping, Sequence
+from dataclasses import replace
+from typing import Any, Protocol, runtime_checkable
+
+from flows import menu
+from flows.messages import Button, Outgoing
+from flows.turn import FlowName, Step, Turn
+
+PREFIX = "ent:"  # ent:<question>:<answer>
+ROUTE = "entitlement"
+SHORT_ANSWER_WORDS = 4  # longer text that answers nothing is a new message
+ROW_WIDTH = 3  # short labels side by side
+SHORT_LABEL = 14  # characters
+
+
+class Profile(Protocol):
+    """What is known of the person the question is about (knowledge/entitlements.py)."""
+
+    def to_dict(self) -> dict[str, Any]: ...
+
+
+class Option(Protocol):
+    @property
+    def answer(self) -> str: ...
+
+    @property
+    def label(self) -> str: ...  # a labels.j2 key; empty for an age band
+
+    @property
+    def band(self) -> object | None: ...  # the age band, for its label template
+
+
+class Question(Protocol):
+    @property
+    def id(self) -> str: ...
+
+    @property
+    def asks(self) -> tuple[str, ...]: ...
+
+    @property
+    def options(self) -> Sequence[Option]: ...
+
+
+@runtime_checkable
+class EntitlementRules(Protocol):
+    """What this flow asks of the rules. Profiles travel as their `to_dict()` form, the way they
+    are kept in the person's flow data."""
+
+    def recognise(self, text: str) -> Profile | None: ...
+
+    def is_other_question(self, text: str) -> bool: ...  # "… làm ở đâu?" typed as an answer
+
+    def profile(self, data: Mapping[str, Any]) -> Profile: ...
+
+    def read(self, data: Mapping[str, Any], text: str, question: str) -> Profile | None: ...
+
+    def apply(self, data: Mapping[str, Any], question: str, answer: str) -> Profile | None: ...
+
+    def questions(
+        self, data: Mapping[str, Any], asked: Collection[str] = ...
+    ) -> Sequence[Question]: ...
+
+    def assess(self, data: Mapping[str, Any]) -> object: ...  # the result template reads it
+
+
+Handler = Callable[[Turn], Awaitable[Step]]
+
+
+def rules_of(turn: Turn) -> EntitlementRules | None:
+    rules = turn.services.entitlements
+    return rules if isinstance(rules, EntitlementRules) else None
+
+
+def wanted(turn: Turn) -> Profile | None:
+    """The facts of a message that asks what someone is entitled to; None otherwise."""
+    rules = rules_of(turn)
+    text = turn.incoming.text.strip()
+    return rules.recognise(text) if rules is not None and text else None
+
+
+async def start(turn: Turn, profile: Profile) -> Step:
+    return _next(turn, profile.to_dict(), [], intro=True)
+
+
+async def answer(turn: Turn, otherwise: Handler) -> Step:
+    """Text while a question is on screen: an answer, a new entitlement question, or a new
+    message (`otherwise` handles it as at the menu)."""
+    rules = rules_of(turn)
+    data = turn.data
+    profile, asked, question = data.get("profile"), data.get("asked"), data.get("question")
+    if rules is None or not isinstance(profile, dict) or not isinstance(asked, list) or \
+            not isinstance(question, str):
+        return await leave(turn, otherwise)
+    text = turn.incoming.text.strip()
+    if not text or menu.is_greeting(text):
+        return await leave(turn, otherwise)
+    fresh = rules.recognise(text)
+    if fresh is not None:  # another person, or the same question asked again
+        return await start(turn, fresh)
+    read = rules.read(profile, text, question)
+    other = rules.is_other_question(text)
+    if read is not None and not other:
+        return _next(turn, read.to_dict(), asked)
+    if other or len(text.split()) > SHORT_ANSWER_WORDS or data.get("again"):
+        return await leave(turn, otherwise)
+    return _ask_again(turn, rules, profile, asked, question)
+
+
+async def press(turn: Turn) -> Step:
+    """An answer button (ent:<question>:<answer>)."""
+    rules = rules_of(turn)
+    data = turn.data
+    profile, asked = data.get("profile"), data.get("asked")
+    _, question, choice = (turn.incoming.button.split(":", 2) + ["", ""])[:3]
+    if (rules is None or turn.person.flow != FlowName.ENTITLEMENT
+            or not isinstance(profile, dict) or not isinstance(asked, list)):
+        return await menu.stale_button(turn)
+    updated = rules.apply(profile, question, choice)
+    if updated is None:
+        return await menu.stale_button(turn)
+    # An earlier question's button changes that answer; the question on screen is asked again.
+    pending = data.get("question")
+    done = [a for a in asked if a != pending or a == question]
+    if question not in done:
+        done.append(question)
+    return _next(turn, updated.to_dict(), done)
+
+
+async def leave(turn: Turn, otherwise: Handler) -> Step:
+    """Out of the check: the message is handled as a new one at the menu."""
+    person = replace(turn.person, flow=FlowName.MENU, flow_data={})
+    step = await otherwise(replace(turn, person=person))
+    if step.flow is None:
+        step.flow = FlowName.MENU
+    if step.data is None:
+        step.data = {}
+    return step
+
+
+def _next(turn: Turn, profile: dict[str, Any], asked: list[str], *, intro: bool = False) -> Step:
+    """Ask the next question still worth asking, or give the result."""
+    rules = rules_of(turn)
+    assert rules is not None
+    remaining = rules.questions(profile, asked)
+    if not remaining:
+        return _result(turn, rules, profile)
+    return _ask(turn, rules, profile, [*asked, remaining[0].id], remaining[0], intro=intro,
+                left=len(remaining))
+
+
+def _ask(turn: Turn, rules: EntitlementRules, profile: Mapping[str, Any], asked: list[str],
+         question: Question, *, intro: bool = False, again: bool = False, left: int = 1) -> Step:
+    text = turn.text("entitlement_ask", profile=rules.profile(profile), question=question,
+                     intro=intro, again=again, left=left)
+    buttons = _rows([Button(_label(turn, o), f"{PREFIX}{question.id}:{o.answer}")
+                     for o in question.options])
+    data: dict[str, Any] = {"profile": dict(profile), "asked": asked, "question": question.id}
+    if again:
+        data["again"] = True
+    return Step(route=ROUTE, replies=[Outgoing(text, buttons=buttons)],
+                flow=FlowName.ENTITLEMENT, data=data)
+
+
+def _ask_again(turn: Turn, rules: EntitlementRules, profile: dict[str, Any], asked: list[str],
+               question_id: str) -> Step:
+    """The question on screen once more, after a reply that answered nothing."""
+    earlier = [a for a in asked if a != question_id]
+    for question in rules.questions(profile, earlier):
+        if question.id == question_id:
+            return _ask(turn, rules, profile, asked, question, again=True)
+    return _next(turn, profile, asked)
+
+
+def _label(turn: Turn, option: Option) -> str:
+    if option.label:
+        return turn.services.render.label(option.label)
+    return turn.text("entitlement_band", band=option.band)
+
+
+def _rows(buttons: Sequence[Button]) -> tuple[tuple[Button, ...], ...]:
+    """Short labels three to a row, long ones one to a row."""
+    rows: list[tuple[Button, ...]] = []
+    row: list[Button] = []
+    for button in buttons:
+        if len(button.label) > SHORT_LABEL:
+            if row:
+                rows.append(tuple(row))
+                row = []
+            rows.append((button,))
+            continue
+        row.append(button)
+        if len(row) == ROW_WIDTH:
+            rows.append(tuple(row))
+            row = []
+    if row:
+        rows.append(tuple(row))
+    return tuple(rows)
+
+
+def _result(turn: Turn, rules: EntitlementRules, profile: dict[str, Any]) -> Step:
+    assessment = rules.assess(profile)
+    text = turn.text("entitlement_result", assessment=assessment)
+    buttons = ((turn.button("menu_counsellor", menu.MENU_COUNSELLOR),),
+               (turn.button("menu_home", menu.MENU_HOME),))
+    return Step(route=ROUTE, replies=[Outgoing(text, buttons=buttons)], flow=FlowName.MENU,
+                data={})

@@ -1,0 +1,349 @@
+"""Reading what a person wrote into facts for the entitlement check. Pure, no I/O.
+
+People write "mẹ tôi 80 tuổi, hộ nghèo", "me toi dc huong che do gi", "bố e 78t thì đc hưởng j
+ko". The text is cut into clauses (at punctuation and "nhưng"), teencode is written out in full
+(`knowledge/teencode.yaml`), and every word is folded (no diacritics), keeping the accented
+form beside it: "má" is a mother, "mà" is not.
+
+A negation ("không", "chưa") counts for the concept that follows it, up to the next word of
+another concept: in "không khuyết tật, có lương hưu" and "không khuyết tật có lương hưu" the
+pension is there; in "không có lương hưu hay trợ cấp BHXH" neither is.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from knowledge.text import Abbreviations, fold, words
+
+ELDER, YOUNG, SELF = "elder", "young", "self"
+
+# Kin words (folded) and the accented forms that are kin words; a flat "ba" may be "bà" or "ba".
+_KIN = {"bo": ELDER, "cha": ELDER, "me": ELDER, "ma": ELDER, "ba": ELDER, "ong": ELDER,
+        "cu": ELDER, "bac": ELDER, "di": ELDER, "chu": ELDER, "cau": ELDER,
+        "con": YOUNG, "chau": YOUNG, "be": YOUNG}
+_KIN_ACCENTED = {"bố", "cha", "mẹ", "má", "ba", "bà", "ông", "cụ", "bác", "dì", "chú", "cậu",
+                 "con", "cháu", "bé"}
+_KIN_NOUN = {"bo": "bố", "cha": "cha", "me": "mẹ", "ma": "má", "ong": "ông", "cu": "cụ",
+             "bac": "bác", "di": "dì", "chu": "chú", "cau": "cậu", "con": "con", "chau": "cháu",
+             "be": "bé"}
+_KIN_MODIFIERS = {"noi", "ngoai", "ruot", "de", "trai", "gai", "ut", "ca", "lon", "nuoi", "nha"}
+_OWNERS = {"toi", "tui", "em", "e", "minh", "tao", "t"}
+_SELF_WORDS = {"toi", "tui", "minh", "em", "e", "tao"}
+_ASKER = re.compile(r"\b(?:cho|xin) (?:(?:toi|tui|minh|em|e|chi|anh|co|chu|bac|chau|con) )?hoi\b")
+
+# "… được hưởng gì?", "hưởng chế độ gì", "có được trợ cấp gì không", "được nhận những gì".
+_ASKS = re.compile(
+    r"\b(?:huong|nhan) (?:duoc )?(?:nhung )?(?:gi|(?:che do|tro cap|chinh sach|quyen loi|ho tro|"
+    r"khoan|tien) (?:gi|nao))\b"
+    r"|\b(?:duoc|co) (?:nhung )?(?:che do|tro cap|chinh sach|quyen loi|ho tro|khoan|tien) "
+    r"(?:gi|nao)\b"
+    # "… có được (nhận/hưởng) trợ cấp (xã hội) hằng tháng không?": a yes/no question about the
+    # monthly allowances is the same check.
+    r"|\bduoc (?:nhan |huong )?(?:tro cap|tcxh)(?: xa hoi| bao tro xa hoi)? hang thang"
+    r"(?: (?:cua nha nuoc|nao|gi))?(?: (?:khong|ko|k|hay khong|chua))\b"
+)
+# Topics the check does not cover (BHXH regimes, people with merit, emergencies, violence): such
+# a question goes to the policy articles or the emergency flow instead.
+_ELSEWHERE = re.compile(
+    r"\b(?:tai nan|thai san|sinh con|that nghiep|om dau|benh nghe nghiep|nguoi co cong|"
+    r"thuong binh|benh binh|liet si|chat doc|tuat|mai tang|qua doi|tu vong|thien tai|bao lu|"
+    r"lu lut|lu quet|hoa hoan|chay nha|sap nha|bao luc|mua ban nguoi|buon ban nguoi|xam hai|"
+    r"ly hon|nghi huu|nghi viec|cong ty|doanh nghiep|hoc bong|hoc phi)\b"
+)
+# A question of another kind typed instead of an answer: it leaves the check.
+_OTHER_QUESTION = re.compile(
+    r"\b(?:o dau|the nao|nhu the nao|bao nhieu|khi nao|lam sao|tai sao|vi sao|thu tuc|ho so|"
+    r"giay to|can gi|mau don|lam gi)\b"
+)
+
+_NEGATIONS = {"khong", "chua", "chang"}
+# The words that start a concept: a negation stops at the next one of another concept.
+_CONCEPTS = {
+    "disability": {"khuyet", "tat", "liet"},
+    "household": {"ngheo"},
+    "pension": {"luong", "huu", "hiem"},
+    "orphan": {"coi", "roi", "nuong", "nguon"},
+    "studying": {"hoc"},
+    "hiv": {"hiv", "aids"},
+    "carer": {"phung", "duong", "cham"},
+    "income": {"thu"},
+    "area": {"kho"},
+}
+_NUMBER_WORDS = {"mot": 1, "hai": 2, "ba": 3, "bon": 4, "nam": 5, "sau": 6, "bay": 7, "tam": 8,
+                 "chin": 9}
+_YES = {"co", "co a", "da co", "dung", "dung roi", "phai", "co chu", "vang co", "da", "u", "vang"}
+_NO = {"khong", "khong co", "khong a", "khong co a", "chua", "chua co", "khong bi", "khong phai",
+       "da khong", "khong dau"}
+_UNSURE = re.compile(r"^(?:(?:toi|em|minh|tui) )?(?:khong|chua) (?:biet|ro|chac|nho|bt)"
+                     r"(?: (?:nua|a|lam|ro))*$|^chua ro$|^khong ro$")
+_DISABILITY_CONTEXT = re.compile(r"\b(?:khuyet tat|tat nguyen|liet|muc do|muc)\b")
+MAX_AGE = 120
+
+
+@dataclass(frozen=True)
+class Clause:
+    accented: tuple[str, ...]  # lower case, teencode written out, diacritics kept
+    folded: tuple[str, ...]  # the same words without diacritics
+
+    @property
+    def text(self) -> str:
+        return " ".join(self.folded)
+
+
+@dataclass(frozen=True)
+class Subject:
+    who: str  # elder | young | self
+    noun: str  # how a reply names them: "mẹ bạn", "con bạn", "bạn"
+
+
+class Reader:
+    """Turns a message into clauses and the clauses into facts."""
+
+    def __init__(self, abbreviations: Abbreviations | None = None) -> None:
+        self.abbreviations = abbreviations
+
+    def clauses(self, text: str) -> list[Clause]:
+        out = []
+        for part in re.split(r"[,.;:!?\n()]+|\bnhưng\b", text.lower()):
+            tokens = words(part)
+            if self.abbreviations is not None:
+                tokens = self.abbreviations.expand_words(tokens)
+            if tokens:
+                out.append(Clause(tuple(tokens), tuple(fold(t) for t in tokens)))
+        return out
+
+    def flat(self, text: str) -> str:
+        """The whole message folded, clauses joined by ' | ' (phrases never span two)."""
+        return " | ".join(c.text for c in self.clauses(text))
+
+    def asks_entitlement(self, text: str) -> bool:
+        flat = self.flat(text)
+        return bool(_ASKS.search(flat)) and not _ELSEWHERE.search(flat)
+
+    def asks_other_question(self, text: str) -> bool:
+        return bool(_OTHER_QUESTION.search(self.flat(text)))
+
+    def subject(self, text: str) -> Subject | None:
+        """Whom the question is about: the first kin word owned by the writer ("mẹ tôi", "bố
+        e", "con trai tôi", "cụ nhà tôi"), else the writer ("tôi", "em", "mình")."""
+        clauses = self.clauses(text)
+        marked = fold(text.lower()) != text.lower()  # as typed, before teencode is written out
+        for clause in clauses:
+            found = _kin(clause, marked)
+            if found is not None:
+                return found
+        for clause in clauses:
+            rest = _ASKER.sub(" ", clause.text).split()
+            if any(t in _SELF_WORDS for t in rest):
+                return Subject(SELF, "bạn")
+        return None
+
+    def unsure(self, text: str) -> bool:
+        return bool(_UNSURE.match(" ".join(self.flat(text).replace("|", " ").split())))
+
+    def bare(self, text: str) -> str:
+        """The whole message folded on one line: for a bare "có", "không", "78"."""
+        return " ".join(self.flat(text).replace("|", " ").split())
+
+    def facts(self, text: str, *, who: str = "", pending: str = "") -> dict[str, Any]:
+        """Everything the text states: field -> value ("age" -> (low, high), "children" -> n).
+        `pending` is the question on screen: a bare "nặng" or "78" answers it."""
+        found: dict[str, Any] = {}
+        clauses = self.clauses(text)
+        # "nặng", "nhẹ" speak of a disability when the message or the question is about one.
+        context = pending == "disability" or bool(_DISABILITY_CONTEXT.search(
+            " | ".join(c.text for c in clauses)))
+        for clause in clauses:
+            _read_clause(clause, found, who=who, pending=pending, context=context)
+        if "age" not in found:
+            age = _lead_age(clauses) if pending != "age" else _bare_number(clauses)
+            if age is not None:
+                found["age"] = (age, age)
+        return found
+
+
+def _kin(clause: Clause, marked: bool) -> Subject | None:
+    folded, accented = clause.folded, clause.accented
+    for i, word in enumerate(folded):
+        kind = _KIN.get(word)
+        if kind is None or (accented[i] != word and accented[i] not in _KIN_ACCENTED):
+            continue
+        j = i + 1
+        while j < len(folded) and j <= i + 2 and folded[j] in _KIN_MODIFIERS:
+            j += 1
+        if j < len(folded) and folded[j] in _OWNERS:
+            if word == "ba" and not marked:  # typed flat: "bà" (grandmother) or "ba" (father)?
+                return Subject(kind, "người thân của bạn")
+            noun = accented[i] if word == "ba" or accented[i] != word else _KIN_NOUN[word]
+            return Subject(kind, f"{noun} bạn")
+    return None
+
+
+def _negated(tokens: Sequence[str], start: int, concept: str) -> bool:
+    """Is the mention at `start` under a negation that comes before it in the clause?"""
+    others = set().union(*(v for k, v in _CONCEPTS.items() if k != concept))
+    for i in range(start - 1, max(-1, start - 8), -1):
+        if tokens[i] in _NEGATIONS:
+            return True
+        if tokens[i] in others:
+            return False
+    return False
+
+
+def _find(tokens: Sequence[str], phrase: str) -> list[int]:
+    parts = phrase.split()
+    n = len(parts)
+    return [i for i in range(len(tokens) - n + 1) if list(tokens[i : i + n]) == parts]
+
+
+def _mention(tokens: Sequence[str], phrases: Sequence[str], concept: str) -> bool | None:
+    """True / False (negated) for the last mention of any phrase; None when not mentioned."""
+    hits = sorted(i for p in phrases for i in _find(tokens, p))
+    if not hits:
+        return None
+    return not _negated(tokens, hits[-1], concept)
+
+
+def _read_clause(
+    clause: Clause, found: dict[str, Any], *, who: str, pending: str, context: bool
+) -> None:
+    t = clause.folded
+    text = clause.text
+    _read_age(text, found)
+    _read_disability(text, found, pending, context)
+    _read_household(t, text, found, pending)
+    pension = _mention(t, ("luong huu", "tro cap bao hiem xa hoi", "bao hiem xa hoi hang thang",
+                           "huong bao hiem xa hoi"), "pension")
+    if pension is not None:
+        found["pension"] = pension
+    _read_orphan(t, text, found, who)
+    studying = _mention(t, ("dang hoc", "di hoc", "hoc nghe", "hoc dai hoc", "hoc cao dang",
+                            "hoc trung cap", "sinh vien", "hoc sinh", "hoc lop", "hoc van hoa"),
+                        "studying")
+    if re.search(r"\b(?:nghi hoc|bo hoc|thoi hoc)\b", text):
+        studying = False
+    if studying is not None:
+        found["studying"] = studying
+    area = _mention(t, ("dac biet kho khan",), "area")
+    if area is not None:
+        found["area"] = area
+    if re.search(r"\bkhong (?:co )?(?:ai|nguoi|con chau) (?:phung duong|cham soc|nuoi duong|"
+                 r"nuoi|cham nom)\b|\bneo don\b|\bkhong (?:co )?con chau\b", text):
+        found["no_carer"] = True
+    elif re.search(r"\bco (?:con|con chau|nguoi) phung duong\b", text):
+        found["no_carer"] = False
+    cared = _mention(t, ("nhan cham soc", "nhan nuoi duong", "nhan nuoi"), "carer")
+    if cared:
+        found["cared_for"] = True
+    if re.search(r"\bdon than\b|\bmot minh nuoi\b|\bnuoi con mot minh\b", text):
+        found["single_parent"] = True
+    children = re.search(r"\bnuoi (\d|mot|hai|ba|bon|nam|sau|bay|tam|chin) (?:dua |be |chau )?"
+                         r"(?:con|dua|chau|be)\b", text)
+    if children:
+        raw = children.group(1)
+        found["children"] = int(raw) if raw.isdigit() else _NUMBER_WORDS[raw]
+    hiv = _mention(t, ("hiv", "aids"), "hiv")
+    if hiv is not None:
+        found["hiv"] = hiv
+    if re.search(r"\bkhong (?:co )?thu nhap\b", text):
+        found["no_income"] = True
+    elif re.search(r"\bco thu nhap on dinh\b", text):
+        found["no_income"] = False
+
+
+def _read_age(text: str, found: dict[str, Any]) -> None:
+    years = re.search(r"\b(\d{1,3}) ?(?:tuoi|t)\b", text)
+    months = re.search(r"\b(\d{1,3}) ?thang tuoi\b", text)
+    if months:
+        age = int(months.group(1)) // 12
+        found["age"] = (age, age)
+    elif years and int(years.group(1)) <= MAX_AGE:
+        age = int(years.group(1))
+        found["age"] = (age, age)
+    elif re.search(r"\b(?:so sinh|moi sinh|duoi 1 tuoi)\b", text):
+        found["age"] = (0, 0)
+
+
+def _lead_age(clauses: Sequence[Clause]) -> int | None:
+    """A number right after the person ("mẹ tôi 80, hộ nghèo") or after "năm nay"."""
+    for clause in clauses:
+        t = clause.folded
+        for i, word in enumerate(t):
+            if not word.isdigit() or int(word) > MAX_AGE or i == 0:
+                continue
+            after = t[i + 1] if i + 1 < len(t) else ""
+            if after in {"con", "nguoi", "trieu", "nghin", "ngan", "dong", "k", "thang", "nam",
+                         "lan", "dua", "khau"}:
+                continue
+            if t[i - 1] in _OWNERS or t[i - 2 : i] == ("nam", "nay"):
+                return int(word)
+    return None
+
+
+def _bare_number(clauses: Sequence[Clause]) -> int | None:
+    """The answer to "how old": the only number of a short reply ("78", "năm nay 78 rồi")."""
+    tokens = [t for c in clauses for t in c.folded]
+    numbers = [t for t in tokens if t.isdigit()]
+    if len(numbers) == 1 and len(tokens) <= 5 and int(numbers[0]) <= MAX_AGE:
+        return int(numbers[0])
+    return None
+
+
+def _read_disability(text: str, found: dict[str, Any], pending: str, context: bool) -> None:
+    if re.search(r"\b(?:khong|chua) (?:bi |co |phai )?(?:khuyet tat|tat nguyen)\b", text):
+        found["disability"] = "khong"
+    elif context and re.search(r"\bdac biet nang\b", text):
+        found["disability"] = "dac_biet_nang"
+    elif context and re.search(r"\bnang\b", text):
+        found["disability"] = "nang"
+    elif context and re.search(r"\bnhe\b", text):
+        found["disability"] = "nhe"
+    elif pending == "disability" and re.fullmatch(r"(?:khong|khong co|khong bi|khong a|binh "
+                                                  r"thuong|lanh lan)(?: a)?", text):
+        found["disability"] = "khong"
+
+
+def _read_household(t: Sequence[str], text: str, found: dict[str, Any], pending: str) -> None:
+    hits = _find(t, "ngheo")
+    if not hits:
+        return
+    if _negated(t, hits[-1], "household") or re.search(r"\bkhong phai (?:ho )?(?:can )?ngheo\b",
+                                                       text):
+        found["household"] = "khong"
+    elif re.search(r"\bcan ngheo\b", text):
+        found["household"] = "can_ngheo"
+    elif re.search(r"\b(?:ho|nha|gia dinh|so|dien|thuoc) ngheo\b", text) or pending == "status":
+        found["household"] = "ngheo"
+
+
+def _read_orphan(t: Sequence[str], text: str, found: dict[str, Any], who: str) -> None:
+    if re.search(r"\bkhong noi nuong tua\b", text):
+        if who == YOUNG:
+            found["orphan"] = True
+        else:
+            found["no_carer"] = True
+    if re.search(r"\b(?:bi bo roi|khong co nguon nuoi duong|khong (?:co |con )?ai nuoi)\b", text):
+        found["orphan"] = True
+    hits = _find(t, "mo coi")
+    if not hits:
+        return
+    if _negated(t, hits[-1], "orphan"):
+        found["orphan"] = False
+        return
+    after = t[hits[-1] + 2 : hits[-1] + 5]
+    one_side = bool(after) and after[0] in {"cha", "bo", "ba", "me", "ma"} and not (
+        len(after) > 1 and after[1] in {"lan", "va", "me", "ma", "cha", "bo"})
+    if not one_side:  # "mồ côi", "mồ côi cả cha lẫn mẹ"; one side only: the question asks
+        found["orphan"] = True
+
+
+def yes_or_no(bare: str) -> bool | None:
+    if bare in _YES:
+        return True
+    if bare in _NO:
+        return False
+    return None

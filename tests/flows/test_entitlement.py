@@ -1,0 +1,244 @@
+"""The entitlement check through the real dispatcher, the shipped rules and templates, and a
+SQLite store: "mẹ tôi 80 tuổi, hộ nghèo được hưởng gì?" -> at most three questions -> the
+allowances, amounts, sources and where to apply."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from bot.app import Core
+from flows.dispatch import Dispatcher
+from flows.messages import Handled
+from flows.turn import FlowName
+from tests.factories import make_incoming
+
+
+def data_of(handled: Handled) -> list[str]:
+    return [b.data for r in handled.replies for b in r.button_list()]
+
+
+def labels_of(handled: Handled) -> list[str]:
+    return [b.label for r in handled.replies for b in r.button_list()]
+
+
+class Chat:
+    """One person talking to the dispatcher; counts the check's questions."""
+
+    def __init__(self, core: Core, user: str) -> None:
+        self.core = core
+        self.user = user
+        self.questions = 0
+
+    async def say(self, text: str = "", *, button: str = "") -> Handled:
+        handled = await self.core.dispatcher.handle(
+            make_incoming(text, user=self.user, button=button))
+        if any(d.startswith("ent:") for d in data_of(handled)):
+            self.questions += 1
+        return handled
+
+    async def press(self, label: str, handled: Handled) -> Handled:
+        """Press the button with this label on the last reply."""
+        buttons = {b.label: b.data for r in handled.replies for b in r.button_list()}
+        assert label in buttons, (label, list(buttons))
+        return await self.say(button=buttons[label])
+
+    async def flow(self) -> str:
+        person = await self.core.store.find_person("telegram", self.user)
+        assert person is not None
+        return person.flow
+
+
+async def test_what_the_message_says_is_not_asked_again(core: Core) -> None:
+    chat = Chat(core, "101")
+    first = await chat.say("mẹ tôi 80 tuổi, hộ nghèo được hưởng gì?")
+    assert first.route == "entitlement"
+    assert first.reply_text.splitlines()[0].startswith("Mình sẽ hỏi")  # a neutral first line
+    assert "Mình đã ghi nhận: 80 tuổi, hộ nghèo." in first.reply_text
+    assert "bao nhiêu tuổi" not in first.reply_text  # the age was in the message
+    assert "Mẹ bạn có khuyết tật không?" in first.reply_text
+    assert labels_of(first) == ["Đặc biệt nặng", "Nặng", "Nhẹ", "Không khuyết tật", "Chưa rõ"]
+    second = await chat.press("Không khuyết tật", first)
+    assert "hộ nghèo" not in second.reply_text.split("?")[0]  # the household is known
+    assert "lương hưu hoặc trợ cấp bảo hiểm xã hội hằng tháng" in second.reply_text
+    result = await chat.say("không")
+    assert chat.questions == 2 and await chat.flow() == FlowName.MENU
+    text = result.reply_text
+    assert "✅ Trợ cấp hưu trí xã hội: 500.000 đ/tháng" in text
+    assert ("▫️ Người từ đủ 80 tuổi không có lương hưu, trợ cấp BHXH hoặc trợ cấp xã hội hằng "
+            "tháng: hệ số 1,0 × 500.000 đ = 500.000 đ/tháng") in text
+    assert "hai mức bằng nhau" in text and "Luật Bảo hiểm xã hội số 41/2024/QH15, Điều 22" in text
+    # What might still pay more, with the one fact the bot does not ask about.
+    assert "Nếu mẹ bạn không có người phụng dưỡng" in text and "1.000.000 đ/tháng" in text
+    assert "🏥 Thẻ bảo hiểm y tế" in text
+    assert "UBND cấp xã (xã, phường, đặc khu) nơi cư trú" in text
+    assert "Cổng dịch vụ công quốc gia" in text
+    assert "Nghị định 76/2024/NĐ-CP" in text and "01/7/2024" in text
+    assert "UBND xã xác định chính xác diện và mức hưởng khi xét hồ sơ" in text
+    assert "huyện" not in text and "Phòng LĐ" not in text
+    assert data_of(result) == ["menu:counsellor", "menu:home"]
+
+
+async def test_an_unaccented_question_asks_age_disability_and_household_with_pension(
+    core: Core,
+) -> None:
+    chat = Chat(core, "102")
+    age = await chat.say("me toi dc huong che do gi")
+    assert "Mẹ bạn năm nay bao nhiêu tuổi?" in age.reply_text
+    assert labels_of(age) == ["16–59 tuổi", "60–69 tuổi", "70–74 tuổi", "75–79 tuổi",
+                              "Từ 80 tuổi"]
+    disability = await chat.say("78 tuổi")
+    assert "khuyết tật" in disability.reply_text
+    status = await chat.say("nặng")
+    assert "hộ nghèo hoặc hộ cận nghèo" in status.reply_text
+    assert "lương hưu" in status.reply_text  # both in one question
+    assert "Hộ nghèo, không có lương hưu" in labels_of(status)
+    result = await chat.press("Hộ nghèo, không có lương hưu", status)
+    assert chat.questions == 3
+    text = result.reply_text
+    assert "✅ Người khuyết tật nặng (từ đủ 60 tuổi): hệ số 2,0 × 500.000 đ = 1.000.000 đ/tháng" \
+        in text
+    assert "▫️ Trợ cấp hưu trí xã hội: 500.000 đ/tháng" in text
+    assert "mức cao hơn" in text and "Dự kiến nhận: 1.000.000 đ/tháng" in text
+    assert "Giấy xác nhận khuyết tật" in text
+
+
+async def test_teencode_with_the_age_written_78t(core: Core) -> None:
+    chat = Chat(core, "103")
+    first = await chat.say("bố e 78t thì đc hưởng j ko")
+    assert first.route == "entitlement"
+    assert "78 tuổi" in first.reply_text and "Bố bạn có khuyết tật không?" in first.reply_text
+    status = await chat.say("ko")
+    result = await chat.say("k có lương hưu, ko nghèo")
+    assert chat.questions == 2, status.reply_text
+    assert "✅ Trợ cấp hưu trí xã hội: 500.000 đ/tháng" in result.reply_text
+    assert "Luật Bảo hiểm xã hội số 41/2024/QH15, Điều 21" in result.reply_text
+
+
+async def test_never_more_than_three_questions(core: Core) -> None:
+    starts = ["tôi được hưởng gì?", "con tôi được hưởng chế độ gì", "cháu tôi được hưởng gì",
+              "ông tôi được hưởng gì", "em dc huong gi", "bà nội tôi có được trợ cấp gì không"]
+    for n, start in enumerate(starts):
+        for pick in (0, -1):  # always the first option, or always the last ("Chưa rõ")
+            chat = Chat(core, f"2{n}{pick}")
+            handled = await chat.say(start)
+            while any(d.startswith("ent:") for d in data_of(handled)):
+                handled = await chat.say(button=[d for d in data_of(handled)
+                                                 if d.startswith("ent:")][pick])
+            assert 1 <= chat.questions <= 3, (start, pick)
+            assert "Đây là kết quả kiểm tra sơ bộ." in handled.reply_text
+            assert await chat.flow() == FlowName.MENU
+
+
+async def test_a_single_poor_parent_gets_both_allowances(core: Core) -> None:
+    chat = Chat(core, "104")
+    first = await chat.say("Chồng mất, tôi một mình nuôi hai con, nhà cận nghèo, 62 tuổi thì "
+                           "được hưởng gì?")
+    assert "Bạn có khuyết tật không?" in first.reply_text
+    result = await chat.press("Nặng", first)
+    text = result.reply_text
+    assert "500.000 đ/con/tháng; 2 con: 1.000.000 đ/tháng" in text
+    assert "✅ Người khuyết tật nặng (từ đủ 60 tuổi)" in text
+    assert "được hưởng cả hai khoản" in text and "Dự kiến nhận: 2.000.000 đ/tháng" in text
+
+
+async def test_nothing_applies_is_said_plainly_with_what_might_and_a_counsellor(
+    core: Core,
+) -> None:
+    chat = Chat(core, "105")
+    await chat.say("bố tôi 66 tuổi được hưởng gì")
+    status = await chat.say("không khuyết tật")
+    result = await chat.press("Không thuộc hộ nghèo, cận nghèo", status)
+    text = result.reply_text
+    assert "hiện bố bạn chưa thuộc diện được trợ cấp xã hội hằng tháng" in text
+    assert "✅" not in text and "Dự kiến nhận" not in text
+    assert "Khi bố bạn đủ 75 tuổi" in text and "Trợ cấp hưu trí xã hội" in text
+    assert "Gặp tư vấn viên" in text and "menu:counsellor" in data_of(result)
+
+
+async def test_everything_known_gives_the_answer_at_once(core: Core) -> None:
+    chat = Chat(core, "106")
+    result = await chat.say("Mẹ tôi 81 tuổi, không khuyết tật, hộ cận nghèo, không có lương "
+                            "hưu, được hưởng gì?")
+    assert chat.questions == 0 and result.route == "entitlement"
+    assert "✅ Trợ cấp hưu trí xã hội: 500.000 đ/tháng" in result.reply_text
+
+
+async def test_an_unrelated_question_leaves_the_check_and_is_answered(core: Core) -> None:
+    chat = Chat(core, "107")
+    await chat.say("bố e 78t thì đc hưởng j ko")
+    other = await chat.say("giấy xác nhận khuyết tật làm ở đâu?")
+    assert other.route == "policy" and other.articles
+    assert await chat.flow() == FlowName.MENU
+
+
+async def test_a_reply_that_answers_nothing_is_asked_again_once(core: Core) -> None:
+    chat = Chat(core, "108")
+    await chat.say("con tôi được hưởng gì")
+    again = await chat.say("có")
+    assert again.route == "entitlement" and "Mình chưa hiểu câu trả lời" in again.reply_text
+    assert "bao nhiêu tuổi" in again.reply_text and await chat.flow() == FlowName.ENTITLEMENT
+    await chat.say("ừm")
+    assert await chat.flow() == FlowName.MENU  # twice: it was not an answer
+
+
+async def test_a_new_entitlement_question_starts_over_for_that_person(core: Core) -> None:
+    chat = Chat(core, "109")
+    await chat.say("mẹ tôi được hưởng gì")
+    again = await chat.say("còn con tôi 2 tuổi thì được hưởng gì?")
+    assert again.route == "entitlement" and "Con bạn có khuyết tật không?" in again.reply_text
+
+
+async def test_an_earlier_questions_button_changes_that_answer_and_asks_again(
+    core: Core,
+) -> None:
+    chat = Chat(core, "115")
+    disability = await chat.say("bố e 78t thì đc hưởng j ko")
+    status = await chat.press("Không khuyết tật", disability)
+    changed = await chat.press("Nặng", disability)  # the first question's buttons, still shown
+    assert "lương hưu" in changed.reply_text and labels_of(changed) == labels_of(status)
+    result = await chat.press("Không nghèo, không có lương hưu", changed)
+    assert "✅ Người khuyết tật nặng (từ đủ 60 tuổi)" in result.reply_text
+
+
+async def test_huy_stops_the_check_and_its_buttons_go_stale(core: Core) -> None:
+    chat = Chat(core, "110")
+    first = await chat.say("mẹ tôi 80 tuổi, hộ nghèo được hưởng gì?")
+    cancelled = await chat.say("/huy")
+    assert "Đã dừng" in cancelled.reply_text and await chat.flow() == FlowName.MENU
+    stale = await chat.press("Nặng", first)
+    assert stale.route == "fallback" and "Nút này đã cũ" in stale.reply_text
+
+
+async def test_an_emergency_while_answering_goes_to_the_emergency_flow(core: Core) -> None:
+    chat = Chat(core, "111")
+    await chat.say("mẹ tôi 80 tuổi, hộ nghèo được hưởng gì?")
+    handled = await chat.say("chong em dang danh em cuu voi")
+    assert handled.route == "emergency" and handled.urgency == "critical"
+    assert await chat.flow() == FlowName.EMERGENCY
+
+
+async def test_a_danger_only_the_model_sees_is_raised_while_answering(core: Core) -> None:
+    text = "con gai toi di lam o bien gioi roi mat lien lac, so bi ban"
+    triage = core.services.triage
+    assert triage is not None
+    seen = triage.assess(text)
+    assert (seen.layer, seen.level) == ("model", "critical"), "pick another model-only message"
+    chat = Chat(core, "112")
+    await chat.say("bố tôi được hưởng gì")
+    handled = await chat.say(text)
+    assert handled.route == "emergency" and await chat.flow() == FlowName.EMERGENCY
+
+
+async def test_policy_questions_still_get_articles(core: Core) -> None:
+    chat = Chat(core, "113")
+    handled = await chat.say("mức chuẩn trợ giúp xã hội là bao nhiêu")
+    assert handled.route == "policy" and handled.articles == ("muc-chuan-tro-giup-xa-hoi",)
+    accident = await chat.say("tôi bị tai nạn lao động được hưởng gì")
+    assert accident.route != "entitlement"  # not a social-assistance question
+
+
+async def test_without_the_rules_file_the_question_goes_to_the_articles(core: Core) -> None:
+    services = replace(core.services, entitlements=None)
+    dispatcher = Dispatcher(core.store, services)
+    handled = await dispatcher.handle(make_incoming("mẹ tôi 80 tuổi được hưởng gì", user="114"))
+    assert handled.route != "entitlement"
