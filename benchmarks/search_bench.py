@@ -318,8 +318,18 @@ async def main() -> None:
     print_report(f"the project's own set ({OWN.name}), search mode {shipped.mode}",
                  evaluate(own, ours))
     questions = [c.question for c in own]
-    print("\nsearch latency")
-    print(f"  shipped articles ({len(shipped.articles)}): {latency(shipped.search, questions, 3)}")
+
+    def uncached(search: PolicySearch) -> Callable[[str], object]:
+        # Every search embeds its question: the in-memory vectors of recent questions
+        # (filled before the unit of work in the bot) would hide the encoder's time here.
+        def run(question: str) -> object:
+            search._recent.clear()  # noqa: SLF001
+            return search.search(question)
+        return run
+
+    print("\nsearch latency (each question embedded afresh)")
+    print(f"  shipped articles ({len(shipped.articles)}): "
+          f"{latency(uncached(shipped), questions, 3)}")
     abbreviations = Abbreviations.load(KNOWLEDGE / "teencode.yaml")
     synonyms = Synonyms.load(KNOWLEDGE / "synonyms.yaml")
     real = load_articles(KNOWLEDGE / "articles")
@@ -333,7 +343,7 @@ async def main() -> None:
                                    vector_dirs=[Path(cache)])
         built = (time.perf_counter() - started) * 1000
     print(f"  {len(big)} articles ({large.mode}, {DIM}-d vectors): "
-          f"{latency(large.search, questions, 1)} (index built in {built:.0f} ms)")
+          f"{latency(uncached(large), questions, 1)} (index built in {built:.0f} ms)")
     if encoder is None:
         print(f"  (dense retrieval unavailable here: {mode})")
 

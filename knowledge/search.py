@@ -658,26 +658,31 @@ def _rank(prepared: Prepared, vector: Any | None, limit: int) -> SearchResult:
                     built.calibration.for_(prepared.query))
     if not choice.order:
         return empty
-    scores = {d: float(best[d]) for d in choice.order}
-    hits = tuple(
-        Hit(index.docs[d].article.id, index.docs[d].article.title, scores[d])
-        for d in choice.order
-    )
     first = choice.order[0]
     if choice.confident and len(choice.order) > 1:
         second = choice.order[1]
-        if (float(best[first]) - float(best[second]) <= SIBLING_MARGIN
-                and index.unnamed(prepared.analysed, first)
-                and index.unnamed(prepared.analysed, second)):
-            # Two sibling articles ("khuyết tật nặng", "khuyết tật đặc biệt nặng") and the
-            # question names neither's distinguishing word: their answers differ, so ask.
-            choice = Choice(choice.order, False, True)
+        if abs(float(best[first]) - float(best[second])) <= SIBLING_MARGIN:
+            # Two sibling articles ("khuyết tật nặng", "khuyết tật đặc biệt nặng"): the one
+            # whose title the question names in full is meant; naming neither, their
+            # answers differ, so ask.
+            first_unnamed = index.unnamed(prepared.analysed, first)
+            second_unnamed = index.unnamed(prepared.analysed, second)
+            if first_unnamed and not second_unnamed:
+                order = [second, first, *choice.order[2:]]
+                choice = Choice(order, True, False)
+                first = second
+            elif first_unnamed and second_unnamed:
+                choice = Choice(choice.order, False, True)
     cal = built.calibration.for_(prepared.query)
     if (prepared.previous_article == index.docs[first].article.id and not choice.confident
             and float(best[first]) >= cal.support_similarity - FOLLOW_UP_SLACK):
         # "nếu mẹ tôi 85 tuổi thì sao": the article that just answered is still the best
         # fit; its other paragraph is the answer.
         choice = Choice(choice.order, True, False)
+    hits = tuple(
+        Hit(index.docs[d].article.id, index.docs[d].article.title, float(best[d]))
+        for d in choice.order
+    )
     rows = np.nonzero(dense.owner == first)[0].tolist()
     shown = [r for r in rows if dense.passages[r].paragraph]
     passage = ""

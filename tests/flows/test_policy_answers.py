@@ -44,7 +44,8 @@ async def test_a_new_question_is_not_read_with_the_previous_subject(core: Core) 
 
 
 async def test_the_answer_names_the_person_the_question_described(core: Core) -> None:
-    handled = await ask(core, "Mẹ tôi 81 tuổi, không có lương hưu, được trợ cấp bao nhiêu một tháng?")
+    handled = await ask(
+        core, "Mẹ tôi 81 tuổi, không có lương hưu, được trợ cấp bao nhiêu một tháng?")
     assert handled.articles == ("tro-cap-nguoi-tu-80-tuoi",)
     assert handled.reply_text.splitlines()[0].startswith("Mẹ bạn 81 tuổi, không có lương hưu:")
     assert "500.000" in handled.reply_text
