@@ -242,6 +242,7 @@ class PolicySearch:
         self._encoder = encoder
         self._cache = VectorCache(vector_dirs)
         self._recent: OrderedDict[str, Any] = OrderedDict()  # encoder input -> its vector
+        self._prepared: OrderedDict[tuple[Any, ...], Prepared] = OrderedDict()
         self._install(articles, abbreviations, synonyms, cues or default_cues(),
                       calibration or default_calibration())
 
@@ -336,8 +337,23 @@ class PolicySearch:
     def prepare(self, query: str, previous: str | None = None,
                 previous_article: str | None = None) -> Prepared:
         """The CPU-light part: what is asked, the follow-up reading, BM25. Then `encode` (the
-        slow part, in a thread when on an event loop) and `rank`."""
+        slow part, in a thread when on an event loop) and `rank`. Remembered for the recent
+        questions: the bot prepares a question once to warm it and again to answer it."""
         built = self._built
+        key = (query, previous, previous_article, id(built))
+        with self._lock:
+            known = self._prepared.get(key)
+        if known is not None and known.built is built:
+            return known
+        prepared = self._prepare(built, query, previous, previous_article)
+        with self._lock:
+            self._prepared[key] = prepared
+            while len(self._prepared) > RECENT_VECTORS:
+                self._prepared.popitem(last=False)
+        return prepared
+
+    def _prepare(self, built: _Built, query: str, previous: str | None,
+                 previous_article: str | None) -> Prepared:
         asked = read(query, built.cues, built.abbreviations)
         subject = _subject(asked, built)
         focus = asked.focus
@@ -398,9 +414,10 @@ class PolicySearch:
     async def warm(self, query: str) -> None:
         """Embed a question before its unit of work starts: the answer then reads the vector
         from memory instead of holding the store while the encoder runs."""
-        prepared = self.prepare(query)
-        if not self.encoded(prepared):
-            await asyncio.to_thread(self.encode, prepared)
+        await asyncio.to_thread(self._warm, query)
+
+    def _warm(self, query: str) -> None:
+        self.encode(self.prepare(query))
 
     def rank(self, prepared: Prepared, vector: Any | None, limit: int = 5) -> SearchResult:
         return _rank(prepared, vector, limit)
@@ -416,14 +433,14 @@ class PolicySearch:
         self, query: str, limit: int = 5, *, previous: str | None = None,
         previous_article: str | None = None,
     ) -> SearchResult:
-        """`search` for the event loop: the encoder runs in a worker thread (it releases the
-        GIL), so a question being embedded never delays an emergency reply."""
+        """`search` for the event loop, in a worker thread: the encoder releases the GIL, and
+        the Python parts (reading a long story, BM25, fusing) run in the thread's GIL slices
+        rather than as one block on the loop, so a question never delays an emergency reply."""
         prepared = self.prepare(query, previous, previous_article)
         if self.encoded(prepared):
-            vector = self.encode(prepared)  # warmed, or no encoder: no thread hop
-        else:
-            vector = await asyncio.to_thread(self.encode, prepared)
-        return self.rank(prepared, vector, limit)
+            return self.rank(prepared, self.encode(prepared), limit)  # warmed: no thread hop
+        return await asyncio.to_thread(self.search, query, limit, previous=previous,
+                                       previous_article=previous_article)
 
 
 @dataclass(frozen=True)
