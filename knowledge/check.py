@@ -217,7 +217,7 @@ def _entitlement_problems(knowledge_dir: Path, today: date) -> list[Problem]:
                rules.higher_of_both, *rules.health_insurance.values(),
                *(s for g in rules.groups for s in g.sources)]
     for source in dict.fromkeys(sources):
-        if source.effective > today:
+        if source.effective is not None and source.effective > today:
             out.append(Problem("warning", where, f"{source.cite()} takes effect on "
                                                  f"{source.effective.isoformat()}, after today"))
     return out

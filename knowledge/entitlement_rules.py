@@ -18,6 +18,8 @@ from typing import Any
 
 import yaml
 
+from knowledge.articles import Source
+
 # The facts a condition may test. Asked: the bot asks about them; the others are known only
 # when the person says so.
 CHOICES: dict[str, tuple[str, ...]] = {
@@ -45,16 +47,6 @@ class EntitlementsError(ValueError):
         self.path = path
         self.field = field
         self.reason = message
-
-
-@dataclass(frozen=True)
-class Source:
-    document: str
-    article: str
-    effective: date
-
-    def cite(self) -> str:
-        return f"{self.document}, {self.article}"
 
 
 @dataclass(frozen=True)

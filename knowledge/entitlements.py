@@ -27,6 +27,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+from knowledge.articles import Source
 from knowledge.entitlement_profile import Age, Profile
 from knowledge.entitlement_questions import (
     Option,
@@ -47,7 +48,6 @@ from knowledge.entitlement_rules import (
     EntitlementsError,
     Group,
     Place,
-    Source,
     Tier,
     parse_rules,
 )
