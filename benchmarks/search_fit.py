@@ -47,7 +47,6 @@ OWN_TOP1_FLOOR = 0.93
 
 @dataclass
 class Seen:
-    asked: Any
     bm25: list[tuple[int, float]]
     best: Any
     coverage: dict[int, float]
@@ -66,7 +65,7 @@ def observe(search: PolicySearch, question: str, right: set[int], answerable: bo
     index = built.index
     docs = {d for d, _ in prepared.bm25} | set(best.argsort()[::-1][:10].tolist())
     coverage = {d: index.coverage(prepared.analysed, index.docs[d]) for d in docs}
-    return Seen(prepared.asked, prepared.bm25, best, coverage, right, answerable,
+    return Seen(prepared.bm25, best, coverage, right, answerable,
                 len(question.split()))
 
 

@@ -140,12 +140,12 @@ class Article:
     @property
     def short_answer(self) -> str:
         """The first paragraph of the body: what the bot says first."""
-        return _paragraphs(self.body)[0] if self.body.strip() else ""
+        return paragraphs(self.body)[0] if self.body.strip() else ""
 
     @property
     def details(self) -> str:
         """Everything after the first paragraph."""
-        return "\n\n".join(_paragraphs(self.body)[1:])
+        return "\n\n".join(paragraphs(self.body)[1:])
 
     @property
     def citations(self) -> tuple[Citation, ...]:
@@ -157,7 +157,7 @@ class Article:
         return "; ".join(source.cite() for source in self.sources)
 
 
-def _paragraphs(body: str) -> list[str]:
+def paragraphs(body: str) -> list[str]:
     return [p.strip() for p in re.split(r"\n\s*\n", body.strip()) if p.strip()]
 
 

@@ -67,10 +67,6 @@ class Words:
     folded: tuple[str, ...]
     flat: bool
 
-    @classmethod
-    def of(cls, typed: Sequence[str], expanded: Sequence[str]) -> Words:
-        return cls(tuple(expanded), tuple(fold(t) for t in expanded), is_flat(typed))
-
     def tail(self, start: int) -> Words:
         return Words(self.accented[start:], self.folded[start:], self.flat)
 

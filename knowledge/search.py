@@ -30,7 +30,7 @@ from typing import Any
 
 import yaml
 
-from knowledge.articles import Article, article_paths, load_articles
+from knowledge.articles import Article, article_paths, load_articles, paragraphs
 from knowledge.asked import Asked, Cues, read
 from knowledge.dense import Encoder, VectorCache, embed_articles
 from knowledge.query import (
@@ -520,7 +520,7 @@ class DenseIndex:
     @staticmethod
     def texts(article: Article) -> list[tuple[str, bool]]:
         out = [(f"{article.title}. {q}", False) for q in article.questions]
-        out += [(f"{article.title}\n{p}", True) for p in _paragraphs(article.body)]
+        out += [(f"{article.title}\n{p}", True) for p in paragraphs(article.body)]
         return out
 
     @classmethod
@@ -558,10 +558,6 @@ class Prepared:
     follows: bool
     built: _Built
     previous_article: str | None = None  # the article a follow-up leans on
-
-
-def _paragraphs(body: str) -> list[str]:
-    return [p.strip() for p in body.split("\n\n") if p.strip()]
 
 
 @lru_cache(maxsize=1)
