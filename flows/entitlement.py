@@ -65,6 +65,8 @@ class EntitlementRules(Protocol):
 
     def recognise(self, text: str) -> Profile | None: ...
 
+    def recognise_story(self, text: str, question: str) -> Profile | None: ...
+
     def is_other_question(self, text: str) -> bool: ...  # "… làm ở đâu?" typed as an answer
 
     def profile(self, data: Mapping[str, Any]) -> Profile: ...
@@ -93,6 +95,14 @@ def wanted(turn: Turn) -> Profile | None:
     rules = rules_of(turn)
     text = turn.incoming.text.strip()
     return rules.recognise(text) if rules is not None and text else None
+
+
+def from_story(turn: Turn, question: str) -> Profile | None:
+    """The facts of a story whose question sentences (`question`) ask whether or how much a
+    monthly allowance is paid to the person it tells of: for when no article answers it."""
+    rules = rules_of(turn)
+    text = turn.incoming.text.strip()
+    return rules.recognise_story(text, question) if rules is not None and text else None
 
 
 async def start(turn: Turn, profile: Profile) -> Step:

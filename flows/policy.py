@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from flows import safety_net
+from flows import entitlement, safety_net
 from flows.menu import MENU_COUNSELLOR, main_menu
 from flows.messages import Button, Outgoing
 from flows.ports import Article, PolicySearch, SearchResult
@@ -61,7 +61,9 @@ def answer(
     text = turn.text("policy_answer", article=article, person=person, lead=lead, rest=rest)
     data: dict[str, object] = {"last_question": question, "last_article": article.id}
     if result is not None:
-        data |= {"last_subject": result.subject, "answered_at": turn.now.isoformat()}
+        data |= remembered(turn, result)
+    else:  # picked from "which one?": the question's subject still holds
+        data |= {k: turn.data[k] for k in ("last_subject", "subject_at") if k in turn.data}
     return Step(
         route="policy",
         replies=[Outgoing(text, buttons=tuple(rows))],
@@ -71,10 +73,16 @@ def answer(
     )
 
 
+def remembered(turn: Turn, result: SearchResult) -> dict[str, object]:
+    """What a follow-up may lean on: the subject of this question, answered or not ("Mẹ tôi
+    vừa mất… có được hỗ trợ mai táng không?" then "thế hồ sơ gồm những gì?")."""
+    return {"last_subject": result.subject, "subject_at": turn.now.isoformat()}
+
+
 def previous_question(turn: Turn) -> str | None:
-    """The subject of the last answer, while a follow-up may still lean on it."""
+    """The subject of the last question, while a follow-up may still lean on it."""
     subject = turn.data.get("last_subject")
-    answered = turn.data.get("answered_at")
+    answered = turn.data.get("subject_at")
     if not isinstance(subject, str) or not subject or not isinstance(answered, str):
         return None
     try:
@@ -98,12 +106,19 @@ async def question(turn: Turn) -> Step:
     hits = list(result.hits)
     if hits and result.confident and not result.ambiguous:
         return answer(turn, search.article(hits[0].article_id), text, result)
+    story = entitlement.from_story(turn, result.asked.focus) if result.asked else None
+    if story is not None and not result.follows:
+        # "Dì tôi 81 tuổi, không chồng con… có được trợ cấp hằng tháng không?": no one article
+        # answers a story, but what it tells of the person decides what is paid.
+        return await entitlement.start(turn, story)
     nearest = hits[0].article_id if hits else None
     if safety_net.needs_human(turn):
         # Someone telling of their situation is never asked to rephrase, nor to pick an
         # article: a human reads it.
         await turn.tx.add_unanswered(turn.person.id, text, nearest, "no_answer", turn.now)
-        return await safety_net.review(turn)
+        step = await safety_net.review(turn)
+        step.data = {**(step.data or {}), **remembered(turn, result)}
+        return step
     if hits and result.ambiguous:
         await turn.tx.add_unanswered(turn.person.id, text, nearest, "which", turn.now)
         choices = tuple((Button(h.title, f"{ARTICLE}{h.article_id}"),) for h in hits[:3])
@@ -116,11 +131,13 @@ async def question(turn: Turn) -> Step:
                 )
             ],
             flow=FlowName.MENU,
-            data={"last_question": text},
+            data={"last_question": text, **remembered(turn, result)},
             articles=tuple(h.article_id for h in hits[:3]),
         )
     await turn.tx.add_unanswered(turn.person.id, text, nearest, "no_answer", turn.now)
-    return no_answer(turn, text)
+    step = no_answer(turn, text)
+    step.data = {**(step.data or {}), **remembered(turn, result)}
+    return step
 
 
 def no_answer(turn: Turn, text: str) -> Step:

@@ -43,7 +43,10 @@ def age_options(bounds: Sequence[int], *, adult: bool) -> tuple[Option, ...]:
     bands.append(Age(limits[-1] if limits else 0, None))
     if adult:
         bands = [Age(ADULT_FROM, ELDERLY_FROM - 1)] + [b for b in bands if b.low >= ELDERLY_FROM]
-    return tuple(Option(f"{b.low}-{'' if b.high is None else b.high}", band=b) for b in bands)
+    # Someone asking for a neighbour or a relative far away may not know the age: "Chưa rõ"
+    # leaves it unknown, and the result says what each age would get.
+    return tuple(Option(f"{b.low}-{'' if b.high is None else b.high}", band=b)
+                 for b in bands) + (Option("", "ent_unsure"),)
 
 
 def disability_options() -> tuple[Option, ...]:

@@ -24,13 +24,17 @@ ELDER, YOUNG, SELF = "elder", "young", "self"
 # Kin words (folded) and the accented forms that are kin words; a flat "ba" may be "bà" or "ba".
 _KIN = {"bo": ELDER, "cha": ELDER, "me": ELDER, "ma": ELDER, "ba": ELDER, "ong": ELDER,
         "cu": ELDER, "bac": ELDER, "di": ELDER, "chu": ELDER, "cau": ELDER,
-        "con": YOUNG, "chau": YOUNG, "be": YOUNG}
+        "co": ELDER, "chong": ELDER, "vo": ELDER,
+        "con": YOUNG, "chau": YOUNG, "be": YOUNG,
+        "em": "", "anh": "", "chi": ""}  # a brother or sister may be of any age
 _KIN_ACCENTED = {"bố", "cha", "mẹ", "má", "ba", "bà", "ông", "cụ", "bác", "dì", "chú", "cậu",
-                 "con", "cháu", "bé"}
+                 "cô", "chồng", "vợ", "con", "cháu", "bé", "em", "anh", "chị"}
 _KIN_NOUN = {"bo": "bố", "cha": "cha", "me": "mẹ", "ma": "má", "ong": "ông", "cu": "cụ",
-             "bac": "bác", "di": "dì", "chu": "chú", "cau": "cậu", "con": "con", "chau": "cháu",
-             "be": "bé"}
-_KIN_MODIFIERS = {"noi", "ngoai", "ruot", "de", "trai", "gai", "ut", "ca", "lon", "nuoi", "nha"}
+             "bac": "bác", "di": "dì", "chu": "chú", "cau": "cậu", "co": "cô", "chong": "chồng",
+             "vo": "vợ", "con": "con", "chau": "cháu", "be": "bé", "em": "em", "anh": "anh",
+             "chi": "chị"}
+_KIN_MODIFIERS = {"noi", "ngoai", "ruot", "de", "trai", "gai", "ut", "ca", "lon", "nuoi", "nha",
+                  "cua"}  # "anh của tôi"
 _OWNERS = {"toi", "tui", "em", "e", "minh", "tao", "t"}
 _SELF_WORDS = {"toi", "tui", "minh", "em", "e", "tao"}
 _ASKER = re.compile(r"\b(?:cho|xin) (?:(?:toi|tui|minh|em|e|chi|anh|co|chu|bac|chau|con) )?hoi\b")
@@ -50,10 +54,39 @@ _ASKS = re.compile(
 # a question goes to the policy articles or the emergency flow instead.
 _ELSEWHERE = re.compile(
     r"\b(?:tai nan|thai san|sinh con|that nghiep|om dau|benh nghe nghiep|nguoi co cong|"
-    r"thuong binh|benh binh|liet si|chat doc|tuat|mai tang|qua doi|tu vong|thien tai|bao lu|"
+    # "phòng lao động thương binh và xã hội" is an office, not a war invalid
+    r"(?<!lao dong )thuong binh|benh binh|liet si|chat doc|tuat|mai tang|qua doi|tu vong|"
+    r"thien tai|bao lu|"
     r"lu lut|lu quet|hoa hoan|chay nha|sap nha|bao luc|mua ban nguoi|buon ban nguoi|xam hai|"
     r"ly hon|nghi huu|nghi viec|cong ty|doanh nghiep|hoc bong|hoc phi)\b"
 )
+# Inside a story, the question sentences ask whether (or how much) the person told of is paid
+# a monthly allowance: "… vậy dì tôi có được nhận trợ cấp xã hội hàng tháng không?", "mức trợ
+# cấp là bao nhiêu?", "có thuộc đối tượng được hưởng trợ cấp không?". Read only when search
+# finds no one article that answers: the check then works it out from what the story says.
+_STORY_ASKS = re.compile(
+    r"\b(?:duoc|dc) (?:nha nuoc )?(?:nhan |huong |lanh |xet |cap )?(?:them )?(?:cac |nhung )?"
+    r"(?:che do )?(?:tro cap|bao tro xa hoi|tro giup xa hoi|tcxh|chinh sach bao tro|"
+    r"che do (?:bao tro|tro cap|nguoi khuyet tat|nguoi cao tuoi|cho))\b"
+    r"|\b(?:muc|so tien) (?:tro cap|huong|ho tro)(?: hang thang| hang thang)? "
+    r"(?:la |duoc |se )?(?:bao nhieu|nhu the nao|the nao|ra sao)\b"
+    r"|\b(?:thuoc|la) (?:dien |doi tuong )(?:duoc )?(?:huong |nhan )?(?:tro cap|bao tro)\b"
+    # "cô tôi có thể nhận trợ cấp … được không", "mẹ tôi có thể lãnh trợ cấp hàng tháng"
+    r"|\b(?:nhan|huong|lanh|xin huong) (?:duoc )?(?:cac |nhung )?(?:tro cap|bao tro xa hoi|tcxh|"
+    r"che do (?:tro cap|bao tro|nguoi khuyet tat|nguoi cao tuoi))\b"
+    # "nhà nước có trợ cấp cho trẻ mồ côi không"
+    r"|\b(?:co|duoc) (?:tro cap|che do tro cap) (?:cho|danh cho)\b"
+)
+# A question about a death (burial support) or about the papers and offices alone is not
+# about what is paid every month.
+_STORY_ELSEWHERE = re.compile(
+    r"\b(?:chet|qua doi|tu vong|mat di|khi mat|da mat|vua mat|moi mat|mai tang|chon cat)\b"
+    r"|\b(?:xac dinh lai|giam dinh lai|doi giay|(?<!tro )cap lai|(?<!tro )cap doi|khieu nai|"
+    r"tam dung|thoi huong|"
+    r"cat tro cap|chuyen (?:noi|ho so|tro cap)|tam tru|nha o|nha sap|sua nha|lam nha|"
+    r"noi cu tru moi|tiep tuc (?:duoc )?(?:nhan|huong|lanh)|khong dong y|hoi dong)\b"
+)
+_OTHER_REGIME = re.compile(r"\b(?:che do|tro cap|tien|huong) tuat\b")
 # A question of another kind typed instead of an answer: it leaves the check.
 _OTHER_QUESTION = re.compile(
     r"\b(?:o dau|the nao|nhu the nao|bao nhieu|khi nao|lam sao|tai sao|vi sao|thu tuc|ho so|"
@@ -124,6 +157,18 @@ class Reader:
         flat = self.flat(text)
         return bool(_ASKS.search(flat)) and not _ELSEWHERE.search(flat)
 
+    def story_asks_allowance(self, question: str) -> bool:
+        """Do a story's question sentences ask whether or how much a monthly allowance is
+        paid (and nothing the check does not cover)?"""
+        flat = self.flat(question)
+        return bool(_ASKS.search(flat) or _STORY_ASKS.search(flat)) and not (
+            _ELSEWHERE.search(flat) or _STORY_ELSEWHERE.search(flat))
+
+    def other_regime(self, text: str) -> bool:
+        """Does the story say the person draws a benefit the check does not weigh (a
+        survivor's allowance, "chế độ tuất")? Then what else is paid is not its to say."""
+        return bool(_OTHER_REGIME.search(self.flat(text)))
+
     def asks_other_question(self, text: str) -> bool:
         return bool(_OTHER_QUESTION.search(self.flat(text)))
 
@@ -175,12 +220,28 @@ def _kin(clause: Clause, marked: bool) -> Subject | None:
         j = i + 1
         while j < len(folded) and j <= i + 2 and folded[j] in _KIN_MODIFIERS:
             j += 1
-        if j < len(folded) and folded[j] in _OWNERS:
+        had = _had(folded, i)
+        if j < len(folded) and folded[j] in _OWNERS or had:
             if word == "ba" and not marked:  # typed flat: "bà" (grandmother) or "ba" (father)?
                 return Subject(kind, "người thân của bạn")
             noun = accented[i] if word == "ba" or accented[i] != word else _KIN_NOUN[word]
-            return Subject(kind, f"{noun} bạn")
+            # "Gần nhà tôi có cụ già": a neighbour, not the writer's own.
+            return Subject(kind, noun if had == "near" else f"{noun} bạn")
     return None
+
+
+_HAVE_CLASSIFIERS = {"dua", "mot", "1", "nguoi", "co"}
+
+
+def _had(folded: Sequence[str], i: int) -> str:
+    """"Tôi có (đứa / một người) cháu …": the writer's kin told of before it is named ("own");
+    "gần nhà tôi có cụ …": a neighbour ("near"); "" otherwise."""
+    k = i - 1
+    if k >= 0 and folded[k] in _HAVE_CLASSIFIERS - {"co"}:
+        k -= 1
+    if not (k >= 1 and folded[k] == "co" and folded[k - 1] in _OWNERS):
+        return ""
+    return "near" if k >= 2 and folded[k - 2] in {"nha", "xom", "canh"} else "own"
 
 
 def _negated(tokens: Sequence[str], start: int, concept: str) -> bool:

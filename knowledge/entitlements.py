@@ -30,6 +30,7 @@ from typing import Any
 from knowledge.articles import Source
 from knowledge.entitlement_profile import Age, Profile
 from knowledge.entitlement_questions import (
+    ADULT_FROM,
     Option,
     Question,
     age_options,
@@ -95,6 +96,11 @@ class Entitlement:
     def total(self) -> int:
         return self.amount * (self.children or 1) if self.group.per_child else self.amount
 
+    @property
+    def missing(self) -> int:
+        """How many facts must still turn out right for it to apply (the age counts one)."""
+        return len(self.unknown) + (self.unknown_age is not None)
+
 
 @dataclass(frozen=True)
 class Assessment:
@@ -106,6 +112,7 @@ class Assessment:
     possible: tuple[Entitlement, ...]  # would pay more if what is unknown holds
     later: tuple[Entitlement, ...]  # nothing applies now; this one when the person is older
     rules: EntitlementRules
+    held_back: int = 0  # possible ones hanging on two unknown facts or more, not listed
 
     @property
     def total(self) -> int:
@@ -167,6 +174,28 @@ class EntitlementRules:
                               studying=profile.studying or False)
         return profile
 
+    def recognise_story(self, text: str, question: str) -> Profile | None:
+        """For a story search could not answer from one article ("Tôi có người dì năm nay 81
+        tuổi, không chồng con… Vậy dì tôi có được nhận trợ cấp hằng tháng không?"): the facts it
+        tells of the person, when its question sentences (`question`) ask what is paid every
+        month and the story names something the check decides on (an age, a disability, an
+        orphan, a single parent, HIV); None otherwise."""
+        reader = self.reader
+        if not reader.story_asks_allowance(question) or reader.other_regime(text):
+            return None
+        subject = reader.subject(text)
+        if subject is None:  # a question about a group in general: the articles' business
+            return None
+        who = subject.who
+        profile = Profile(who=who, noun=subject.noun).with_facts(reader.facts(text, who=who))
+        if who == ELDER:
+            profile = replace(profile, orphan=profile.orphan or False,
+                              studying=profile.studying or False)
+        named = (profile.age is not None
+                 or profile.disability not in (None, "khong")
+                 or bool(profile.orphan) or bool(profile.single_parent) or bool(profile.hiv))
+        return profile if named else None
+
     def is_other_question(self, text: str) -> bool:
         """A question of another kind ("giấy xác nhận làm ở đâu?") typed instead of an answer:
         it leaves the check and is handled as any message."""
@@ -201,6 +230,9 @@ class EntitlementRules:
         """The profile with a pressed button's answer; None for an answer we never offer."""
         profile = self.profile(data)
         if question == "age":
+            if not answer:  # "Chưa rõ": a parent or grandparent is an adult all the same
+                return replace(profile, age=Age(ADULT_FROM, None)) if profile.who == ELDER \
+                    else profile
             band = band_of(answer)
             return None if band is None else replace(profile, age=band)
         if question not in ("disability", "status"):
@@ -279,10 +311,15 @@ class EntitlementRules:
         paid = sum(e.total for e in chosen)
         possible = [e for e in maybe if e.total > paid or (
             e.group.per_child and any(c.id in e.group.paid_with for c in chosen))]
+        # One unknown fact away ("nếu bố bạn từ đủ 60 tuổi: 1.250.000 đ") is an answer; a list
+        # of everything a person of any age and household might get is not. What hangs on more
+        # is held back and the reply says that more may apply.
+        near = [e for e in possible if e.missing <= 1]
+        held_back = len(possible) - len(near)
         applies.sort(key=lambda e: (e not in chosen, -e.total))  # what is paid first
         later = () if chosen else self._later(profile)
         return Assessment(profile, tuple(applies), tuple(chosen), reason, versus,
-                          tuple(possible), later, self)
+                          tuple(near), later, self, held_back)
 
     def _entitlement(self, group: Group, tier: Tier, profile: Profile,
                      *, unknown: bool = False) -> Entitlement:

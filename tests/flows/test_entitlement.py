@@ -85,7 +85,7 @@ async def test_an_unaccented_question_asks_age_disability_and_household_with_pen
     age = await chat.say("me toi dc huong che do gi")
     assert "Mẹ bạn năm nay bao nhiêu tuổi?" in age.reply_text
     assert labels_of(age) == ["16–59 tuổi", "60–69 tuổi", "70–74 tuổi", "75–79 tuổi",
-                              "Từ 80 tuổi"]
+                              "Từ 80 tuổi", "Chưa rõ"]
     disability = await chat.say("78 tuổi")
     assert "khuyết tật" in disability.reply_text
     status = await chat.say("nặng")
@@ -242,3 +242,66 @@ async def test_without_the_rules_file_the_question_goes_to_the_articles(core: Co
     dispatcher = Dispatcher(core.store, services)
     handled = await dispatcher.handle(make_incoming("mẹ tôi 80 tuổi được hưởng gì", user="114"))
     assert handled.route != "entitlement"
+
+
+STORY = ("Chào ban biên tập, cô ruột tôi năm nay 82 tuổi, cả đời làm ruộng ở quê, chồng mất "
+         "sớm trong một vụ tai nạn, không có con cái. Giờ cô sống một mình trong căn nhà nhỏ "
+         "cuối xóm, hàng xóm thỉnh thoảng sang nấu cơm giúp. Cô không có lương hưu hay khoản "
+         "nào khác. Vậy xin hỏi cô tôi có thuộc diện được hưởng trợ cấp gì không ạ? Tôi cảm ơn.")
+
+
+async def test_a_story_no_article_answers_gets_the_check_with_what_it_told(core: Core) -> None:
+    chat = Chat(core, "115")
+    first = await chat.say(STORY)
+    assert first.route == "entitlement" and first.urgency == "none"
+    assert "Mình đã ghi nhận: 82 tuổi" in first.reply_text
+    assert "bao nhiêu tuổi" not in first.reply_text  # the story said it
+    result = first
+    for _ in range(3):
+        if not any(d.startswith("ent:") for d in data_of(result)):
+            break
+        result = await chat.press("Chưa rõ", result)
+    assert "Trợ cấp hưu trí xã hội: 500.000 đ/tháng" in result.reply_text
+    assert "Cô bạn" in result.reply_text or "cô bạn" in result.reply_text
+
+
+async def test_a_story_about_a_death_or_a_group_in_general_is_not_the_check(
+    core: Core,
+) -> None:
+    burial = await Chat(core, "116").say(
+        "Bà nội tôi 86 tuổi, đang hưởng trợ cấp xã hội hằng tháng ở xã thì tuần trước bà qua "
+        "đời. Gia đình lo hậu sự xong rồi. Xin hỏi nhà tôi có được nhận tiền hỗ trợ mai táng "
+        "không, được bao nhiêu?")
+    assert burial.route != "entitlement"
+    general = await Chat(core, "117").say(
+        "Ban biên tập cho hỏi, trẻ dưới 16 tuổi mất cha hoặc mất mẹ thì theo quy định hiện "
+        "nay có được hưởng trợ cấp xã hội hằng tháng không? Mong sớm nhận phản hồi.")
+    assert general.route != "entitlement"
+
+
+async def test_not_knowing_a_fathers_age_gives_the_adult_amounts_only(core: Core) -> None:
+    chat = Chat(core, "118")
+    first = await chat.say("bố tôi bị khuyết tật đặc biệt nặng thì được hưởng gì")
+    assert "bao nhiêu tuổi" in first.reply_text and "Chưa rõ" in labels_of(first)
+    result = await chat.press("Chưa rõ", first)
+    for _ in range(2):
+        if not any(d.startswith("ent:") for d in data_of(result)):
+            break
+        result = await chat.press("Chưa rõ", result)
+    text = result.reply_text
+    assert "1.000.000 đ/tháng" in text and "1.250.000 đ/tháng" in text
+    assert "dưới 16 tuổi" not in text and "dưới 3 tuổi" not in text
+
+
+async def test_a_mild_disability_is_told_who_the_allowance_is_for(core: Core) -> None:
+    chat = Chat(core, "119")
+    first = await chat.say("em tôi bị khuyết tật nhẹ, 30 tuổi, được hưởng gì?")
+    result = first
+    for _ in range(3):
+        if not any(d.startswith("ent:") for d in data_of(result)):
+            break
+        result = await chat.press("Chưa rõ", result)
+    text = result.reply_text
+    assert "chưa thuộc diện được trợ cấp xã hội hằng tháng" in text
+    assert "dành cho người khuyết tật nặng và người khuyết tật đặc biệt nặng" in text
+    assert "Nghị định 20/2021/NĐ-CP" in text

@@ -324,9 +324,33 @@ def test_never_more_than_three_questions_in_all(rules: EntitlementRules) -> None
 
 def test_age_buttons_follow_the_ages_in_the_file(rules: EntitlementRules) -> None:
     anyone = [o.answer for o in rules.questions(Profile())[0].options]
-    assert anyone == ["0-2", "3-3", "4-15", "16-22", "23-59", "60-69", "70-74", "75-79", "80-"]
+    # The last button, "Chưa rõ", is for someone who does not know the age.
+    assert anyone == ["0-2", "3-3", "4-15", "16-22", "23-59", "60-69", "70-74", "75-79", "80-",
+                      ""]
     parent = [o.answer for o in rules.questions(Profile(who="elder"))[0].options]
-    assert parent == ["16-59", "60-69", "70-74", "75-79", "80-"]
+    assert parent == ["16-59", "60-69", "70-74", "75-79", "80-", ""]
+
+
+def test_not_knowing_the_age_leaves_it_open_but_a_parent_is_an_adult(
+    rules: EntitlementRules,
+) -> None:
+    assert rules.apply(Profile(who="young"), "age", "") == Profile(who="young")
+    parent = rules.apply(Profile(who="elder", disability="dac_biet_nang"), "age", "")
+    assert parent is not None and parent.age == Age(16, None)
+    result = rules.assess(parent)
+    # Two ages, two amounts: from 16 to under 60 coefficient 2,0, from 60 coefficient 2,5;
+    # never the under-16 tier for a father.
+    amounts = sorted(e.total for e in result.possible if e.id == "nguoi-khuyet-tat-dac-biet-nang")
+    assert amounts == [1_000_000, 1_250_000]
+
+
+def test_what_hangs_on_two_unknown_facts_is_held_back_not_listed(
+    rules: EntitlementRules,
+) -> None:
+    result = rules.assess(Profile(who="self", disability="nhe"))
+    assert result.chosen == ()
+    assert all(e.missing <= 1 for e in result.possible)
+    assert result.held_back > 0  # the elderly and orphans' allowances, age and status unknown
 
 
 def test_every_button_has_a_label(rules: EntitlementRules) -> None:
@@ -540,3 +564,25 @@ def test_kb_check_accepts_the_shipped_file(knowledge_dir: Path) -> None:
     problems = [str(p) for p in check_knowledge(knowledge_dir, date(2026, 12, 1))
                 if "entitlement" in str(p)]
     assert problems == []
+
+
+def test_a_story_is_read_for_the_check_only_when_it_asks_what_is_paid(
+    rules: EntitlementRules,
+) -> None:
+    story = ("Dì tôi năm nay 81 tuổi, không chồng con, sống một mình, không có lương hưu. "
+             "Vậy dì tôi có được nhận trợ cấp hằng tháng không?")
+    profile = rules.recognise_story(story, "Vậy dì tôi có được nhận trợ cấp hằng tháng không?")
+    assert profile is not None and profile.age == Age(81, 81) and profile.noun == "dì bạn"
+    # The question sentences ask about burial support or a change of address: not the check.
+    assert rules.recognise_story(story, "Khi dì tôi mất thì có được hỗ trợ mai táng không?") \
+        is None
+    assert rules.recognise_story(story, "Chuyển về ở với tôi thì làm sao tiếp tục được "
+                                        "nhận trợ cấp ở nơi cư trú mới?") is None
+    # A survivor's allowance already drawn is something the check does not weigh.
+    survivor = ("Em tôi bị khuyết tật đặc biệt nặng, đang hưởng chế độ tuất. Em tôi có được "
+                "hưởng trợ cấp xã hội hằng tháng không?")
+    assert rules.recognise_story(survivor, "Em tôi có được hưởng trợ cấp xã hội hằng tháng "
+                                           "không?") is None
+    # Nobody in particular ("trẻ dưới 16 tuổi mất cha"): a question for the articles.
+    general = "Trẻ dưới 16 tuổi mất cha thì có được hưởng trợ cấp xã hội hằng tháng không?"
+    assert rules.recognise_story(general, general) is None
