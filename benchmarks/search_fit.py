@@ -32,7 +32,7 @@ sys.path.insert(0, str(ROOT))
 import yaml  # noqa: E402
 
 from knowledge.articles import Article  # noqa: E402
-from knowledge.dense import load_encoder  # noqa: E402
+from knowledge.dense import E5Encoder, load_encoder  # noqa: E402
 from knowledge.evaluation import has_figure, load_cases, load_real  # noqa: E402
 from knowledge.render import Templates  # noqa: E402
 from knowledge.search import Calibration, PolicySearch, choose  # noqa: E402
@@ -167,14 +167,19 @@ def fit(search: PolicySearch, seen: list[Seen],
     return best_cal, best
 
 
+def require_encoder(threads: int) -> E5Encoder:
+    """The encoder, or an exit saying why it does not load: fitting needs its vectors."""
+    encoder, mode = load_encoder(threads)
+    if encoder is None:
+        raise SystemExit(f"the encoder does not load here: {mode}")
+    return encoder
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--write", action="store_true", help=f"write the fit to {OUT.name}")
     args = parser.parse_args()
-    encoder, mode = load_encoder(1)
-    if encoder is None:
-        raise SystemExit(f"the encoder does not load here: {mode}")
-    search = PolicySearch.from_directory(KNOWLEDGE, encoder=encoder)
+    search = PolicySearch.from_directory(KNOWLEDGE, encoder=require_encoder(1))
     ids = {doc.article.id: d for d, doc in enumerate(search._built.index.docs)}  # noqa: SLF001
     cases, follow_ups = load_real(REAL, "dev")
     dev = [observe(search, c.question, stating(search, c.expect_any), c.answerable)

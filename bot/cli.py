@@ -504,8 +504,17 @@ def search_mode(config: Config) -> str:
     search = load_search(config)
     if encoder is None:
         return f"policy search: BM25 only ({why})"
-    return (f"policy search: BM25 + dense retrieval, {encoder.name}; "
+    line = (f"policy search: BM25 + dense retrieval, {encoder.name}; "
             f"{search.passages} passage vectors")
+    model = search.model
+    if model is None:
+        return line + "; no article model (knowledge/search_model.npz)"
+    unknown = sorted({a.id for a in search.articles} - model.articles)
+    line += f"; article model of {len(model.articles)} articles"
+    if unknown:  # added since training: ranked as before, never answered by the model
+        line += (f", not trained on {len(unknown)} ({', '.join(unknown[:5])}"
+                 f"{', …' if len(unknown) > 5 else ''}): run benchmarks/train_search.py")
+    return line
 
 
 def triage_mode(config: Config) -> str:

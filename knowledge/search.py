@@ -23,7 +23,7 @@ import sqlite3
 import threading
 from collections import Counter, OrderedDict
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -43,10 +43,12 @@ from knowledge.query import (
     tokens,
 )
 from knowledge.restore import Restorer
+from knowledge.search_model import NONE, Prediction, SearchModel
 from knowledge.text import Abbreviations, fold
 
 KNOWLEDGE = Path(__file__).resolve().parent
-KNOWLEDGE_FILES = ("teencode.yaml", "synonyms.yaml", "asking.yaml", "search.yaml")
+KNOWLEDGE_FILES = ("teencode.yaml", "synonyms.yaml", "asking.yaml", "search.yaml",
+                   "search_model.npz")
 
 # BM25 column weights: head (accented), head (folded), body (accented), body (folded).
 HEAD_ACCENTED, HEAD_FOLDED, BODY_ACCENTED, BODY_FOLDED = 3.0, 4.0, 0.6, 0.8
@@ -59,6 +61,7 @@ AMBIGUOUS_RATIO = 0.9  # second score at least this share of the first: ask whic
 CANDIDATES = 10
 RECENT_VECTORS = 512  # question vectors kept in memory (warmed before the unit of work)
 FOLLOW_UP_SLACK = 0.05  # a follow-up may keep the article it leans on a little below
+MODEL_CANDIDATES = 5  # the model's article must also be among the first five by ranking
 SIBLING_MARGIN = 0.01  # two articles this close by meaning are siblings of one topic
 GENERIC_SHARE = 0.35  # title words in more articles than this name no topic ("trợ cấp")
 # Terms in more than this share of a large index add almost nothing to BM25 (FTS5 clamps
@@ -215,6 +218,9 @@ class _Built:
     calibration: Calibrations
     by_id: dict[str, Article]
     restorer: Restorer
+    model: SearchModel | None = None  # used with the encoder only: it reads its vectors
+    positions: dict[str, int] = field(default_factory=dict)  # article id -> document number
+    trained: frozenset[int] = frozenset()  # documents the article model was trained on
 
 
 class PolicySearch:
@@ -235,6 +241,7 @@ class PolicySearch:
         vector_dirs: Sequence[Path] = (),
         cues: Cues | None = None,
         calibration: Calibrations | None = None,
+        model: SearchModel | None = None,
     ) -> None:
         self._lock = threading.Lock()
         self._knowledge_dir = knowledge_dir
@@ -244,7 +251,7 @@ class PolicySearch:
         self._recent: OrderedDict[str, Any] = OrderedDict()  # encoder input -> its vector
         self._prepared: OrderedDict[tuple[Any, ...], Prepared] = OrderedDict()
         self._install(articles, abbreviations, synonyms, cues or default_cues(),
-                      calibration or default_calibration())
+                      calibration or default_calibration(), model)
 
     @classmethod
     def build(
@@ -265,11 +272,11 @@ class PolicySearch:
         dirs = [knowledge_dir / "vectors"] if vector_dirs is None else list(vector_dirs)
         return cls(loaded.articles, loaded.abbreviations, loaded.synonyms,
                    knowledge_dir=knowledge_dir, encoder=encoder, vector_dirs=dirs,
-                   cues=loaded.cues, calibration=loaded.calibration)
+                   cues=loaded.cues, calibration=loaded.calibration, model=loaded.model)
 
     def _install(
         self, articles: Sequence[Article], abbreviations: Abbreviations, synonyms: Synonyms,
-        cues: Cues, calibration: Calibrations,
+        cues: Cues, calibration: Calibrations, model: SearchModel | None,
     ) -> None:
         ids = [a.id for a in articles]
         duplicates = sorted({i for i in ids if ids.count(i) > 1})
@@ -283,8 +290,15 @@ class PolicySearch:
                  if self._encoder is not None else None)
         restorer = Restorer.from_texts(
             t for a in articles for t in (a.title, *a.questions, *a.tags, a.body))
+        if model is not None and self._encoder is not None and \
+                model.encoder != self._encoder.name:
+            model = None  # fitted on another encoder's vectors
         built = _Built(index, dense, abbreviations, synonyms, cues, calibration,
-                       {a.id: a for a in articles}, restorer)
+                       {a.id: a for a in articles}, restorer,
+                       model if dense is not None else None,
+                       {a.id: n for n, a in enumerate(articles)},
+                       frozenset(n for n, a in enumerate(articles)
+                                 if model is not None and a.id in model.articles))
         with self._lock:
             self._built = built
 
@@ -292,6 +306,11 @@ class PolicySearch:
     def mode(self) -> str:
         """'bm25+dense' when meaning is used, 'bm25' when it is not."""
         return "bm25+dense" if self._built.dense is not None else "bm25"
+
+    @property
+    def model(self) -> SearchModel | None:
+        """The article model in use (None without the encoder or the model file)."""
+        return self._built.model
 
     @property
     def passages(self) -> int:
@@ -324,7 +343,7 @@ class PolicySearch:
         fingerprint = _fingerprint(self._knowledge_dir)
         loaded = _load(self._knowledge_dir)
         self._install(loaded.articles, loaded.abbreviations, loaded.synonyms, loaded.cues,
-                      loaded.calibration)
+                      loaded.calibration, loaded.model)
         self._fingerprint = fingerprint
         return True
 
@@ -374,8 +393,6 @@ class PolicySearch:
                                      or before.person.relation,
                                      traits=before.person.traits | asked.person.traits)
                 asked = replace(asked, person=person, asks=asked.asks or before.asks)
-                if asked.asks != before.asks:
-                    previous_article = None  # a new thing asked: not the same article
         # Marks put back from the articles' own spelling let a flat "nang" match "nặng" and
         # not "nâng". Only a question restored whole is searched with its marks: half marked,
         # half flat, it would match neither the accented synonyms nor the folded ones.
@@ -483,8 +500,11 @@ class Calibrations:
     long: Calibration = Calibration()
     long_words: int = 30  # a message of more words than this is read as a story
 
+    def is_long(self, query: str) -> bool:
+        return len(query.split()) > self.long_words
+
     def for_(self, query: str) -> Calibration:
-        return self.long if len(query.split()) > self.long_words else self.short
+        return self.long if self.is_long(query) else self.short
 
     @classmethod
     def load(cls, path: Path) -> Calibrations:
@@ -655,6 +675,28 @@ def _fuse(
     return Choice(order, confident, ambiguous)
 
 
+def with_model(choice: Choice, prediction: Prediction, positions: dict[str, int], *,
+               reorder_at: float, answer_at: float,
+               known: frozenset[int] | None = None) -> Choice:
+    """The article model's reading, when its article is among the ranking's first
+    MODEL_CANDIDATES (two readings agreeing on the candidates): from `reorder_at` it goes
+    first; from `answer_at` it is answered although the ranking was unsure. `known`: the
+    documents the model was trained on; it has no say over a first hit it never saw (an
+    article added since)."""
+    doc = positions.get(prediction.article_id)
+    if prediction.article_id == NONE or doc is None or doc not in choice.order[:MODEL_CANDIDATES]:
+        return choice
+    if known is not None and choice.order and choice.order[0] not in known:
+        return choice
+    p = prediction.probability
+    if p >= reorder_at and choice.order[0] != doc:
+        choice = Choice([doc, *(d for d in choice.order if d != doc)], choice.confident,
+                        choice.ambiguous)
+    if not choice.confident and p >= answer_at and choice.order[0] == doc:
+        choice = Choice(choice.order, True, False)
+    return choice
+
+
 def _rank(prepared: Prepared, vector: Any | None, limit: int) -> SearchResult:
     built = prepared.built
     index = built.index
@@ -672,6 +714,7 @@ def _rank(prepared: Prepared, vector: Any | None, limit: int) -> SearchResult:
     if not choice.order:
         return empty
     first = choice.order[0]
+    named = False  # the sibling rule decided by the title the question names
     if choice.confident and len(choice.order) > 1:
         second = choice.order[1]
         if abs(float(best[first]) - float(best[second])) <= SIBLING_MARGIN:
@@ -684,8 +727,18 @@ def _rank(prepared: Prepared, vector: Any | None, limit: int) -> SearchResult:
                 order = [second, first, *choice.order[2:]]
                 choice = Choice(order, True, False)
                 first = second
+                named = True
             elif first_unnamed and second_unnamed:
                 choice = Choice(choice.order, False, True)
+    model = built.model
+    if model is not None and not prepared.follows and not named:
+        # Trained on questions that stand alone: a follow-up's subject is carried over, and
+        # the article it leans on decides (below); a title named in full decides too.
+        choice = with_model(choice, model.predict(vector, prepared.asked), built.positions,
+                            reorder_at=model.reorder_at,
+                            answer_at=model.threshold(built.calibration.is_long(prepared.query)),
+                            known=built.trained)
+        first = choice.order[0]
     cal = built.calibration.for_(prepared.query)
     if (prepared.previous_article == index.docs[first].article.id and not choice.confident
             and float(best[first]) >= cal.support_similarity - FOLLOW_UP_SLACK):
@@ -728,6 +781,7 @@ class _Loaded:
     synonyms: Synonyms
     cues: Cues
     calibration: Calibrations
+    model: SearchModel | None
 
 
 def _load(knowledge_dir: Path) -> _Loaded:
@@ -740,7 +794,9 @@ def _load(knowledge_dir: Path) -> _Loaded:
     calibration_path = knowledge_dir / "search.yaml"
     calibration = (Calibrations.load(calibration_path) if calibration_path.exists()
                    else default_calibration())
-    return _Loaded(articles, abbreviations, synonyms, cues, calibration)
+    model_path = knowledge_dir / "search_model.npz"
+    model = SearchModel.load(model_path) if model_path.exists() else None
+    return _Loaded(articles, abbreviations, synonyms, cues, calibration, model)
 
 
 __all__ = ["Calibration", "Calibrations", "Hit", "PolicySearch", "SearchResult"]

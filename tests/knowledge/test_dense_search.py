@@ -93,3 +93,6 @@ def test_kb_check_says_which_search_mode_runs(tmp_path: Path) -> None:
             capture_output=True, text=True, cwd=ROOT, timeout=300, check=False)
         assert done.returncode == 0, done.stdout + done.stderr
         assert f"policy search: {expected}" in done.stderr
+        if dense == "auto":  # the shipped article model knows every shipped article
+            assert "; article model of " in done.stderr, done.stderr
+            assert "not trained on" not in done.stderr
