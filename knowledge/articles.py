@@ -46,14 +46,18 @@ _SOURCE_REQUIRED = ("document", "article", "effective")
 _SOURCE_OPTIONAL = ("amended_by", "amended_effective", "sets")
 
 
-class ArticleError(ValueError):
-    """An article file that cannot be loaded; the message names the file and the field."""
+class FieldError(ValueError):
+    """A knowledge file that cannot be loaded; the message names the file and the field."""
 
-    def __init__(self, path: Path, field: str, message: str) -> None:
+    def __init__(self, path: Path | str, field: str, message: str) -> None:
         super().__init__(f"{path}: {field}: {message}")
         self.path = path
         self.field = field
         self.reason = message
+
+
+class ArticleError(FieldError):
+    """An article file that cannot be loaded."""
 
 
 @dataclass(frozen=True)

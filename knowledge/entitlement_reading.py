@@ -68,7 +68,7 @@ _STORY_ASKS = re.compile(
     r"\b(?:duoc|dc) (?:nha nuoc )?(?:nhan |huong |lanh |xet |cap )?(?:them )?(?:cac |nhung )?"
     r"(?:che do )?(?:tro cap|bao tro xa hoi|tro giup xa hoi|tcxh|chinh sach bao tro|"
     r"che do (?:bao tro|tro cap|nguoi khuyet tat|nguoi cao tuoi|cho))\b"
-    r"|\b(?:muc|so tien) (?:tro cap|huong|ho tro)(?: hang thang| hang thang)? "
+    r"|\b(?:muc|so tien) (?:tro cap|huong|ho tro)(?: hang thang)? "
     r"(?:la |duoc |se )?(?:bao nhieu|nhu the nao|the nao|ra sao)\b"
     r"|\b(?:thuoc|la) (?:dien |doi tuong )(?:duoc )?(?:huong |nhan )?(?:tro cap|bao tro)\b"
     # "cô tôi có thể nhận trợ cấp … được không", "mẹ tôi có thể lãnh trợ cấp hàng tháng"
@@ -230,14 +230,14 @@ def _kin(clause: Clause, marked: bool) -> Subject | None:
     return None
 
 
-_HAVE_CLASSIFIERS = {"dua", "mot", "1", "nguoi", "co"}
+_HAVE_CLASSIFIERS = {"dua", "mot", "1", "nguoi"}
 
 
 def _had(folded: Sequence[str], i: int) -> str:
     """"Tôi có (đứa / một người) cháu …": the writer's kin told of before it is named ("own");
     "gần nhà tôi có cụ …": a neighbour ("near"); "" otherwise."""
     k = i - 1
-    if k >= 0 and folded[k] in _HAVE_CLASSIFIERS - {"co"}:
+    if k >= 0 and folded[k] in _HAVE_CLASSIFIERS:
         k -= 1
     if not (k >= 1 and folded[k] == "co" and folded[k - 1] in _OWNERS):
         return ""

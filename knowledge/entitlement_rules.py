@@ -18,7 +18,7 @@ from typing import Any
 
 import yaml
 
-from knowledge.articles import Source
+from knowledge.articles import FieldError, Source
 
 # The facts a condition may test. Asked: the bot asks about them; the others are known only
 # when the person says so.
@@ -39,14 +39,8 @@ _GROUP = {"id", "name", "when", "tiers", "sources", "bring", "only_if_stated", "
 _PENSION = {"id", "name", "amount", "when", "tiers", "sources", "bring"}
 
 
-class EntitlementsError(ValueError):
-    """entitlements.yaml holds something unusable; the message names the file and the field."""
-
-    def __init__(self, path: Path | str, field: str, message: str) -> None:
-        super().__init__(f"{path}: {field}: {message}")
-        self.path = path
-        self.field = field
-        self.reason = message
+class EntitlementsError(FieldError):
+    """entitlements.yaml holds something unusable."""
 
 
 @dataclass(frozen=True)

@@ -164,6 +164,11 @@ class EntitlementRules:
         reader = self.reader
         if not reader.asks_entitlement(text):
             return None
+        return self._told(text)
+
+    def _told(self, text: str) -> Profile | None:
+        """What the message tells of the person it is about; None when it names nobody."""
+        reader = self.reader
         subject = reader.subject(text)
         if subject is None:
             return None
@@ -183,14 +188,9 @@ class EntitlementRules:
         reader = self.reader
         if not reader.story_asks_allowance(question) or reader.other_regime(text):
             return None
-        subject = reader.subject(text)
-        if subject is None:  # a question about a group in general: the articles' business
+        profile = self._told(text)
+        if profile is None:  # a question about a group in general: the articles' business
             return None
-        who = subject.who
-        profile = Profile(who=who, noun=subject.noun).with_facts(reader.facts(text, who=who))
-        if who == ELDER:
-            profile = replace(profile, orphan=profile.orphan or False,
-                              studying=profile.studying or False)
         named = (profile.age is not None
                  or profile.disability not in (None, "khong")
                  or bool(profile.orphan) or bool(profile.single_parent) or bool(profile.hiv))
