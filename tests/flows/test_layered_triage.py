@@ -142,3 +142,33 @@ def test_the_fast_counting_finds_exactly_the_training_features(text: str) -> Non
             expected[known[f]] = expected.get(known[f], 0) + 1
     assert dict(model._counts(text)) == expected
     assert dict(model._counts(text)) == expected  # and again, from the remembered grams
+
+
+@pytest.fixture(scope="module")
+def shipped() -> LayeredTriage:
+    from bot.app import load_triage
+
+    return load_triage(KNOWLEDGE, Abbreviations.load(KNOWLEDGE / "teencode.yaml"))
+
+
+@pytest.mark.parametrize("text", [
+    # A policy question told as a story: illness, disability, an accident that is over.
+    "Chào ban biên tập, cách đây 4 năm tôi bị tai nạn giao thông, gãy cột sống, giờ liệt hai "
+    "chân phải ngồi xe lăn, mọi sinh hoạt nhờ vợ. Tôi 41 tuổi, không có lương hưu. Xin hỏi tôi "
+    "có được hưởng trợ cấp người khuyết tật hằng tháng không và làm hồ sơ ở đâu?",
+    "Em có đứa con trai 7 tuổi bị bại não từ nhỏ, nằm một chỗ, không tự ăn uống được. Gia đình "
+    "em rất buồn và lo lắng, chồng em đi làm thuê xa. Cho em hỏi cháu có được nhận tiền hỗ trợ "
+    "hằng tháng không ạ, được bao nhiêu?",
+    "còn nếu bố tôi mới 72 tuổi thì sao ạ?",
+])
+def test_a_policy_story_about_illness_or_the_past_is_not_an_emergency(
+    shipped: LayeredTriage, text: str,
+) -> None:
+    assert shipped.assess(text).level == "none"
+
+
+def test_a_policy_story_with_a_danger_in_it_is_still_raised(shipped: LayeredTriage) -> None:
+    verdict = shipped.assess(
+        "Bà nội em 85 tuổi, đang hưởng trợ cấp người cao tuổi. Tối nay chú em say rượu nhốt bà "
+        "trong kho, không cho ăn từ hôm qua, bà kêu cứu mà không ai dám vào. Em phải làm gì?")
+    assert verdict.level == "critical"
