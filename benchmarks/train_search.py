@@ -11,7 +11,8 @@ check that the model does not make the bot worse where it was good.
 
 Chooses the regularisation, the probability from which the model's article goes first among
 the ranking's candidates, and those from which it answers what the ranking was unsure of
-(short questions and stories apart), on the DEV split of real questions (and, for short
+(short questions and stories apart; lower ones where the ranking's own first is the model's
+article), on the DEV split of real questions (and, for short
 questions, the own set as well, as ``search_fit.py`` does), never the test split, at the
 search level as ``benchmarks/search_fit.py`` scores: right is an article whose rendered answer
 states a labelled figure. The objective counts a confident wrong answer three times a right
@@ -39,9 +40,10 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 import yaml  # noqa: E402
 from search_fit import REAL, observe, require_encoder, stating  # noqa: E402
 
+from knowledge.asked import Asked  # noqa: E402
 from knowledge.evaluation import load_cases, load_real  # noqa: E402
 from knowledge.search import Choice, PolicySearch, choose, with_model  # noqa: E402
-from knowledge.search_model import NONE, Prediction, SearchModel, features  # noqa: E402
+from knowledge.search_model import NEVER, NONE, Prediction, SearchModel, features  # noqa: E402
 
 KNOWLEDGE = ROOT / "knowledge"
 OWN = ROOT / "tests" / "knowledge" / "policy_eval.yaml"
@@ -90,6 +92,7 @@ class Seen:
     right: set[int]
     base: Choice  # the ranking's choice, before the model
     x: Any  # the model's features
+    asked: Asked
     prediction: Prediction | None = None
 
 
@@ -99,7 +102,7 @@ def observed(search: PolicySearch, question: str, right: set[int],
     o = observe(search, question, right, answerable)
     base = choose(o.bm25, o.best, lambda d: o.coverage.get(d, 0.0), calibration.for_(question))
     return Seen(calibration.is_long(question), answerable, right, base,
-                feature_rows(search, [question])[0])
+                feature_rows(search, [question])[0], search.prepare(question).asked)
 
 
 @dataclass(frozen=True)
@@ -120,13 +123,14 @@ class Tally:
 
 
 def tally(seen: list[Seen], positions: dict[str, int], reorder_at: float,
-          answer_at: float) -> Tally:
+          answer_at: float, agree_at: float = NEVER) -> Tally:
     top1 = right = wrong = which = loose = 0
     for s in seen:
         choice = s.base
         if s.prediction is not None:
+            agree = agree_at if not s.long or s.asked.own else NEVER  # as search.agreement
             choice = with_model(choice, s.prediction, positions, reorder_at=reorder_at,
-                                answer_at=answer_at)
+                                answer_at=answer_at, agree_at=agree)
         if s.answerable and choice.order and choice.order[0] in s.right:
             top1 += 1
         if not (choice.confident and not choice.ambiguous and choice.order):
@@ -208,27 +212,35 @@ def main() -> None:
                 continue
             chosen: dict[str, Any] = {}
             for name, group in groups.items():
-                trials = [(tally(group, positions, reorder_at, a), a) for a in ANSWER]
-                result, answer_at = max(trials, key=lambda t: (t[0].objective, t[1]))
-                chosen[name] = (answer_at, result)
-            own_final = tally(own, positions, reorder_at, chosen["short"][0])
+                # Ties go to the higher thresholds: the model answers no more than it gains.
+                trials = [(tally(group, positions, reorder_at, a, g), a, g)
+                          for a in ANSWER for g in ANSWER if g <= a]
+                result, answer_at, agree_at = max(
+                    trials, key=lambda t: (t[0].objective, t[1], t[2]))
+                chosen[name] = (answer_at, result, agree_at)
+            own_final = tally(own, positions, reorder_at, chosen["short"][0],
+                              chosen["short"][2])
             if own_final.top1 < OWN_TOP1_FLOOR or own_final.wrong > own_before.wrong + 1e-9:
                 continue
-            total = sum(r.objective * len(groups[n]) for n, (_, r) in chosen.items())
+            total = sum(r.objective * len(groups[n]) for n, (_, r, _) in chosen.items())
             if best is None or total > best[0] + 1e-9:
                 meta = {"C": strength, "training_texts": len(train),
                         "dev_without_model": {n: _round(t) for n, t in before.items()},
-                        "dev_with_model": {n: _round(r) for n, (_, r) in chosen.items()},
+                        "dev_with_model": {n: _round(r) for n, (_, r, _) in chosen.items()},
                         "own_set_without_model": _round(own_before),
                         "own_set_with_model": _round(own_final)}
                 best = (total, SearchModel(model.classes, model.coef, model.intercept,
                                            reorder_at, chosen["short"][0], chosen["long"][0],
-                                           encoder.name, meta), meta)
+                                           encoder.name, meta,
+                                           agree_short=chosen["short"][2],
+                                           agree_long=chosen["long"][2]), meta)
     if best is None:
         raise SystemExit("no setting keeps the own set's floor")
     _, final, meta = best
     print(f"chosen: C={meta['C']}, first from p >= {final.reorder_at}, answered from "
-          f"p >= {final.answer_short} (short), >= {final.answer_long} (stories)")
+          f"p >= {final.answer_short} (short), >= {final.answer_long} (stories); agreeing "
+          f"with the ranking's first from p >= {final.agree_short} (short), "
+          f">= {final.agree_long} (stories)")
     for key in ("dev_with_model", "own_set_with_model"):
         print(f"  {key}: {meta[key]}")
     if args.write:

@@ -28,6 +28,8 @@ ROUTE = "entitlement"
 SHORT_ANSWER_WORDS = 4  # longer text that answers nothing is a new message
 ROW_WIDTH = 3  # short labels side by side
 SHORT_LABEL = 14  # characters
+# "bố e 78t thì đc hưởng j ko" says little a search can use; the check is about this.
+CHECK_SUBJECT = "trợ cấp xã hội hằng tháng"
 
 
 class Profile(Protocol):
@@ -69,6 +71,8 @@ class EntitlementRules(Protocol):
 
     def is_other_question(self, text: str) -> bool: ...  # "… làm ở đâu?" typed as an answer
 
+    def asks_amount(self, text: str) -> bool: ...  # "được bao nhiêu?" typed as an answer
+
     def profile(self, data: Mapping[str, Any]) -> Profile: ...
 
     def read(self, data: Mapping[str, Any], text: str, question: str) -> Profile | None: ...
@@ -79,7 +83,12 @@ class EntitlementRules(Protocol):
         self, data: Mapping[str, Any], asked: Collection[str] = ...
     ) -> Sequence[Question]: ...
 
-    def assess(self, data: Mapping[str, Any]) -> object: ...  # the result template reads it
+    def assess(self, data: Mapping[str, Any]) -> Result: ...  # the result template reads it
+
+
+class Result(Protocol):
+    @property
+    def subjects(self) -> tuple[str, ...]: ...  # what is paid, then what might be
 
 
 Handler = Callable[[Turn], Awaitable[Step]]
@@ -105,8 +114,20 @@ def from_story(turn: Turn, question: str) -> Profile | None:
     return rules.recognise_story(text, question) if rules is not None and text else None
 
 
-async def start(turn: Turn, profile: Profile) -> Step:
-    return _next(turn, profile.to_dict(), [], intro=True)
+# What a follow-up after the result may lean on ("thế hồ sơ gồm những gì?"): the subject of
+# the question that started the check, carried through its questions.
+SUBJECT = "last_subject"
+
+
+async def start(turn: Turn, profile: Profile, subject: str = "") -> Step:
+    """`subject`: what the question was read as; by default what the check is about."""
+    kept = {SUBJECT: subject or CHECK_SUBJECT}
+    return _next(turn, profile.to_dict(), [], intro=True, kept=kept)
+
+
+def _kept(turn: Turn) -> dict[str, Any]:
+    subject = turn.data.get(SUBJECT)
+    return {SUBJECT: subject} if isinstance(subject, str) and subject else {}
 
 
 async def answer(turn: Turn, otherwise: Handler) -> Step:
@@ -125,9 +146,12 @@ async def answer(turn: Turn, otherwise: Handler) -> Step:
     if fresh is not None:  # another person, or the same question asked again
         return await start(turn, fresh)
     read = rules.read(profile, text, question)
+    if read is None and rules.asks_amount(text):
+        # "dc bn 1 thang v ad": the amount is what the check works out; it needs this answer.
+        return _ask_again(turn, rules, profile, asked, question, amount=True)
     other = rules.is_other_question(text)
     if read is not None and not other:
-        return _next(turn, read.to_dict(), asked)
+        return _next(turn, read.to_dict(), asked, kept=_kept(turn))
     if other or len(text.split()) > SHORT_ANSWER_WORDS or data.get("again"):
         return await leave(turn, otherwise)
     return _ask_again(turn, rules, profile, asked, question)
@@ -150,12 +174,15 @@ async def press(turn: Turn) -> Step:
     done = [a for a in asked if a != pending or a == question]
     if question not in done:
         done.append(question)
-    return _next(turn, updated.to_dict(), done)
+    return _next(turn, updated.to_dict(), done, kept=_kept(turn))
 
 
 async def leave(turn: Turn, otherwise: Handler) -> Step:
     """Out of the check: the message is handled as a new one at the menu."""
-    person = replace(turn.person, flow=FlowName.MENU, flow_data={})
+    # "thế hồ sơ gồm những gì?" typed instead of an answer still leans on the check's subject.
+    kept = _kept(turn)
+    flow_data = {**kept, "subject_at": turn.now.isoformat()} if kept else {}
+    person = replace(turn.person, flow=FlowName.MENU, flow_data=flow_data)
     step = await otherwise(replace(turn, person=person))
     if step.flow is None:
         step.flow = FlowName.MENU
@@ -164,21 +191,26 @@ async def leave(turn: Turn, otherwise: Handler) -> Step:
     return step
 
 
-def _next(turn: Turn, profile: dict[str, Any], asked: list[str], *, intro: bool = False) -> Step:
+def _next(turn: Turn, profile: dict[str, Any], asked: list[str], *, intro: bool = False,
+          kept: Mapping[str, Any] | None = None) -> Step:
     """Ask the next question still worth asking, or give the result."""
     rules = rules_of(turn)
     assert rules is not None
     remaining = rules.questions(profile, asked)
     if not remaining:
-        return _result(turn, rules, profile)
-    return _ask(turn, rules, profile, [*asked, remaining[0].id], remaining[0], intro=intro,
+        return _result(turn, rules, profile, kept or {})
+    step = _ask(turn, rules, profile, [*asked, remaining[0].id], remaining[0], intro=intro,
                 left=len(remaining))
+    assert step.data is not None
+    step.data.update(kept or {})
+    return step
 
 
 def _ask(turn: Turn, rules: EntitlementRules, profile: Mapping[str, Any], asked: list[str],
-         question: Question, *, intro: bool = False, again: bool = False, left: int = 1) -> Step:
+         question: Question, *, intro: bool = False, again: bool = False, left: int = 1,
+         amount: bool = False) -> Step:
     text = turn.text("entitlement_ask", profile=rules.profile(profile), question=question,
-                     intro=intro, again=again, left=left)
+                     intro=intro, again=again, left=left, amount=amount)
     buttons = _rows([Button(_label(turn, o), f"{PREFIX}{question.id}:{o.answer}")
                      for o in question.options])
     data: dict[str, Any] = {"profile": dict(profile), "asked": asked, "question": question.id}
@@ -189,13 +221,18 @@ def _ask(turn: Turn, rules: EntitlementRules, profile: Mapping[str, Any], asked:
 
 
 def _ask_again(turn: Turn, rules: EntitlementRules, profile: dict[str, Any], asked: list[str],
-               question_id: str) -> Step:
-    """The question on screen once more, after a reply that answered nothing."""
+               question_id: str, *, amount: bool = False) -> Step:
+    """The question on screen once more, after a reply that answered nothing (`amount`: that
+    asked how much)."""
     earlier = [a for a in asked if a != question_id]
     for question in rules.questions(profile, earlier):
         if question.id == question_id:
-            return _ask(turn, rules, profile, asked, question, again=True)
-    return _next(turn, profile, asked)
+            step = _ask(turn, rules, profile, asked, question, again=not amount,
+                        amount=amount)
+            assert step.data is not None
+            step.data.update(_kept(turn))
+            return step
+    return _next(turn, profile, asked, kept=_kept(turn))
 
 
 def _label(turn: Turn, option: Option) -> str:
@@ -224,10 +261,17 @@ def _rows(buttons: Sequence[Button]) -> tuple[tuple[Button, ...], ...]:
     return tuple(rows)
 
 
-def _result(turn: Turn, rules: EntitlementRules, profile: dict[str, Any]) -> Step:
+def _result(turn: Turn, rules: EntitlementRules, profile: dict[str, Any],
+            kept: Mapping[str, Any]) -> Step:
     assessment = rules.assess(profile)
     text = turn.text("entitlement_result", assessment=assessment)
     buttons = ((turn.button("menu_counsellor", menu.MENU_COUNSELLOR),),
                (turn.button("menu_home", menu.MENU_HOME),))
+    # The result is an answer: for a while a follow-up leans on it. "thế hồ sơ gồm những gì?"
+    # after "✅ Trợ cấp hưu trí xã hội" means that allowance's papers, so what is paid (or
+    # might be) is the subject, else what was asked.
+    named = assessment.subjects
+    subject = named[0] if named else kept.get(SUBJECT)
+    data = {SUBJECT: subject, "subject_at": turn.now.isoformat()} if subject else {}
     return Step(route=ROUTE, replies=[Outgoing(text, buttons=buttons)], flow=FlowName.MENU,
-                data={})
+                data=data)

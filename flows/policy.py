@@ -76,12 +76,12 @@ def answer(
 def remembered(turn: Turn, result: SearchResult) -> dict[str, object]:
     """What a follow-up may lean on: the subject of this question, answered or not ("Mẹ tôi
     vừa mất… có được hỗ trợ mai táng không?" then "thế hồ sơ gồm những gì?")."""
-    return {"last_subject": result.subject, "subject_at": turn.now.isoformat()}
+    return {entitlement.SUBJECT: result.subject, "subject_at": turn.now.isoformat()}
 
 
 def previous_question(turn: Turn) -> str | None:
     """The subject of the last question, while a follow-up may still lean on it."""
-    subject = turn.data.get("last_subject")
+    subject = turn.data.get(entitlement.SUBJECT)
     answered = turn.data.get("subject_at")
     if not isinstance(subject, str) or not subject or not isinstance(answered, str):
         return None
@@ -110,7 +110,7 @@ async def question(turn: Turn) -> Step:
     if story is not None and not result.follows:
         # "Dì tôi 81 tuổi, không chồng con… có được trợ cấp hằng tháng không?": no one article
         # answers a story, but what it tells of the person decides what is paid.
-        return await entitlement.start(turn, story)
+        return await entitlement.start(turn, story, result.subject)
     nearest = hits[0].article_id if hits else None
     if safety_net.needs_human(turn):
         # Someone telling of their situation is never asked to rephrase, nor to pick an

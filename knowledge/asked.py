@@ -28,6 +28,7 @@ MAX_CHARS = 6_000  # read at most this much of a message (the end, where questio
 MAX_FOCUS_WORDS = 80
 _SENTENCE = re.compile(r"(?<=[.?!;:…])\s+|\n+")
 _AGE = re.compile(r"(?<![\d.,])(\d{1,3})\s*(?:tuổi|tuoi|t)(?![\w])", re.IGNORECASE)
+_UNDER = re.compile(r"(?:dưới|duoi|chưa đủ|chua du)\s*$")
 _AGE_BEFORE = re.compile(r"(?:ngoài|ngoai|hơn|hon|gần|gan|trên|tren)\s+(\d{2,3})(?![\d.,])")
 ASKS = ("number", "where", "how_long", "dossier", "amount", "eligibility")
 TRAITS = ("disability_very_severe", "disability_severe", "disability_mild", "disabled", "poor",
@@ -111,6 +112,7 @@ class Asked:
     person: Person
     leans: bool  # reads like a follow-up: "còn … thì sao", "thế hồ sơ", "vậy nộp ở đâu"
     sentences: int  # how many sentences the message has (1 for a short question)
+    own: bool = False  # the writer speaks of themself or their family ("tôi", "mẹ em")
 
 
 @dataclass(frozen=True)
@@ -172,6 +174,18 @@ class Cues:
                 traits.discard("child")
         return Person(self._relation(words), age, frozenset(traits))
 
+    def speaks_of_self(self, words: Words) -> bool:
+        """A word for the writer anywhere ("tôi", "em", "mình"), "trẻ em" and "em bé" aside."""
+        for cue in self.self_words:
+            start = 0
+            while (i := words.find(cue, start)) >= 0:
+                before = words.folded[i - 1] if i > 0 else ""
+                after = words.folded[i + 1] if i + 1 < len(words.folded) else ""
+                if not (cue.folded == ("em",) and (before == "tre" or after == "be")):
+                    return True
+                start = i + 1
+        return False
+
     def _relation(self, words: Words) -> str | None:
         """'mẹ tôi', 'bố em', 'con mình': a relation word followed by a word for the writer."""
         best: tuple[int, str] | None = None
@@ -192,11 +206,13 @@ def is_flat(typed: Sequence[str]) -> bool:
 
 
 def _age(text: str) -> int | None:
+    lowered = text.lower()
     for pattern in (_AGE, _AGE_BEFORE):
-        for match in pattern.finditer(text.lower()):
+        for match in pattern.finditer(lowered):
             value = int(match.group(1))
             if 0 < value <= 120:
-                return value
+                # "trẻ dưới 16 tuổi" is a child of at most 15, not a 16-year-old adult.
+                return value - 1 if _UNDER.search(lowered, 0, match.start()) else value
     return None
 
 
@@ -238,10 +254,12 @@ def read(text: str, cues: Cues, abbreviations: Abbreviations) -> Asked:
     first_words = read_parts[0][1]
     leans = first_words.starts_with(cues.leaning_starts) or any(
         w.ends_with(cues.leaning_ends) for _, w in read_parts)
+    person = cues.person(whole, text)
     return Asked(
         focus=" ".join(focus_words),
         asks=asks,
-        person=cues.person(whole, text),
+        person=person,
         leans=leans,
         sentences=len(read_parts),
+        own=person.relation is not None or cues.speaks_of_self(whole),
     )

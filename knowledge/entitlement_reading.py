@@ -93,6 +93,8 @@ _OTHER_QUESTION = re.compile(
     r"giay to|can gi|mau don|lam gi)\b"
 )
 
+_AMOUNT_QUESTION = re.compile(r"\b(?:bao nhieu|may) (?:tien|dong|trieu|mot thang|1 thang)?")
+
 _NEGATIONS = {"khong", "chua", "chang"}
 # The words that start a concept: a negation stops at the next one of another concept.
 _CONCEPTS = {
@@ -171,6 +173,12 @@ class Reader:
 
     def asks_other_question(self, text: str) -> bool:
         return bool(_OTHER_QUESTION.search(self.flat(text)))
+
+    def asks_amount(self, text: str) -> bool:
+        """"được bao nhiêu một tháng?", nothing else asked: what the check is computing."""
+        flat = self.flat(text)
+        return bool(_AMOUNT_QUESTION.search(flat)) and not _OTHER_QUESTION.search(
+            _AMOUNT_QUESTION.sub(" ", flat))
 
     def subject(self, text: str) -> Subject | None:
         """Whom the question is about: the first kin word owned by the writer ("mẹ tôi", "bố
@@ -319,7 +327,10 @@ def _read_clause(
 def _read_age(text: str, found: dict[str, Any]) -> None:
     years = re.search(r"\b(\d{1,3}) ?(?:tuoi|t)\b", text)
     months = re.search(r"\b(\d{1,3}) ?thang tuoi\b", text)
-    if months:
+    under = re.search(r"\b(?:duoi|chua du|chua den) (\d{1,3}) ?(?:tuoi|t)\b", text)
+    if under and 0 < int(under.group(1)) <= MAX_AGE:
+        found["age"] = (0, int(under.group(1)) - 1)  # "trẻ dưới 3 tuổi": from birth to 2
+    elif months:
         age = int(months.group(1)) // 12
         found["age"] = (age, age)
     elif years and int(years.group(1)) <= MAX_AGE:

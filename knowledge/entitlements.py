@@ -126,6 +126,11 @@ class Assessment:
         return tuple(card[k] for k in ("allowance", "social_pension") if k in kinds)
 
     @property
+    def subjects(self) -> tuple[str, ...]:
+        """The allowances paid, then those that might be: what a follow-up asks about."""
+        return tuple(e.name for e in (*self.chosen, *self.possible))
+
+    @property
     def bring(self) -> tuple[str, ...]:
         return tuple(dict.fromkeys(b for e in self.chosen + self.possible for b in e.group.bring))
 
@@ -200,6 +205,10 @@ class EntitlementRules:
         """A question of another kind ("giấy xác nhận làm ở đâu?") typed instead of an answer:
         it leaves the check and is handled as any message."""
         return self.reader.asks_other_question(text)
+
+    def asks_amount(self, text: str) -> bool:
+        """"được bao nhiêu?" typed instead of an answer: the amount hangs on the answer."""
+        return self.reader.asks_amount(text)
 
     def profile(self, data: Profile | Mapping[str, Any]) -> Profile:
         return data if isinstance(data, Profile) else Profile.from_dict(data)

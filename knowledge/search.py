@@ -43,7 +43,7 @@ from knowledge.query import (
     tokens,
 )
 from knowledge.restore import Restorer
-from knowledge.search_model import NONE, Prediction, SearchModel
+from knowledge.search_model import NEVER, NONE, Prediction, SearchModel
 from knowledge.text import Abbreviations, fold
 
 KNOWLEDGE = Path(__file__).resolve().parent
@@ -676,25 +676,35 @@ def _fuse(
 
 
 def with_model(choice: Choice, prediction: Prediction, positions: dict[str, int], *,
-               reorder_at: float, answer_at: float,
+               reorder_at: float, answer_at: float, agree_at: float = NEVER,
                known: frozenset[int] | None = None) -> Choice:
     """The article model's reading, when its article is among the ranking's first
     MODEL_CANDIDATES (two readings agreeing on the candidates): from `reorder_at` it goes
-    first; from `answer_at` it is answered although the ranking was unsure. `known`: the
-    documents the model was trained on; it has no say over a first hit it never saw (an
-    article added since)."""
+    first; from `answer_at` it is answered although the ranking was unsure; from `agree_at`
+    too when the ranking had put it first itself. `known`: the documents the model was
+    trained on; it has no say over a first hit it never saw (an article added since)."""
     doc = positions.get(prediction.article_id)
     if prediction.article_id == NONE or doc is None or doc not in choice.order[:MODEL_CANDIDATES]:
         return choice
     if known is not None and choice.order and choice.order[0] not in known:
         return choice
     p = prediction.probability
+    if not choice.confident and p >= agree_at and choice.order[0] == doc:
+        return Choice(choice.order, True, False)
     if p >= reorder_at and choice.order[0] != doc:
         choice = Choice([doc, *(d for d in choice.order if d != doc)], choice.confident,
                         choice.ambiguous)
     if not choice.confident and p >= answer_at and choice.order[0] == doc:
         choice = Choice(choice.order, True, False)
     return choice
+
+
+def agreement(model: SearchModel, long: bool, asked: Asked) -> float:
+    """From which probability the model answers with the ranking's own first. A story only
+    when the writer tells of their own family: a long question about a group in general
+    ("Người đã ly hôn, đang nuôi con… có được hưởng như người đơn thân…?") asks whether a
+    rule stretches, which an article on the rule seldom settles."""
+    return model.agreement(long) if not long or asked.own else NEVER
 
 
 def _rank(prepared: Prepared, vector: Any | None, limit: int) -> SearchResult:
@@ -734,9 +744,10 @@ def _rank(prepared: Prepared, vector: Any | None, limit: int) -> SearchResult:
     if model is not None and not prepared.follows and not named:
         # Trained on questions that stand alone: a follow-up's subject is carried over, and
         # the article it leans on decides (below); a title named in full decides too.
+        long = built.calibration.is_long(prepared.query)
         choice = with_model(choice, model.predict(vector, prepared.asked), built.positions,
-                            reorder_at=model.reorder_at,
-                            answer_at=model.threshold(built.calibration.is_long(prepared.query)),
+                            reorder_at=model.reorder_at, answer_at=model.threshold(long),
+                            agree_at=agreement(model, long, prepared.asked),
                             known=built.trained)
         first = choice.order[0]
     cal = built.calibration.for_(prepared.query)

@@ -9,10 +9,12 @@ learns which directions of the vector name a subject and which are a story's noi
 Trained at development time by `benchmarks/train_search.py` with scikit-learn (multinomial
 logistic regression) on the articles' own sample questions and the written stories of
 `knowledge/search_training/`: never on the real questions, nor on the project's own set, which
-stays a check. Two probabilities are chosen on the dev split of real questions: from which the
-model's article goes first among the ranking's candidates (`reorder_at`), and from which it is
-answered although the ranking was unsure (`answer_short`, `answer_long` for stories). Shipped
-as `knowledge/search_model.npz`; scored here with numpy only.
+stays a check. Probabilities are chosen on the dev split of real questions: from which the
+model's article goes first among the ranking's candidates (`reorder_at`); from which it is
+answered although the ranking was unsure (`answer_short`, `answer_long` for stories); and,
+lower, from which it is answered when the ranking's own first is the same article
+(`agree_short`, `agree_long`): two readings that agree are wrong less often than either.
+Shipped as `knowledge/search_model.npz`; scored here with numpy only.
 
 An article added after training is not in the model: search treats it as before (ranking and
 calibration), and `hotline kb check` names the articles the model does not know.
@@ -29,6 +31,7 @@ from typing import Any
 from knowledge.asked import ASKS, TRAITS, Asked
 
 NONE = ""  # the class of questions no article answers
+NEVER = 2.0  # a probability threshold no prediction reaches
 SIDE_WEIGHT = 0.6  # traits and the kind of answer beside the vector (fitted on the dev split)
 
 
@@ -58,7 +61,8 @@ class Prediction:
 class SearchModel:
     def __init__(self, classes: Iterable[str], coef: Any, intercept: Any, reorder_at: float,
                  answer_short: float, answer_long: float, encoder: str,
-                 meta: dict[str, Any] | None = None) -> None:
+                 meta: dict[str, Any] | None = None, *, agree_short: float = NEVER,
+                 agree_long: float = NEVER) -> None:
         import numpy as np
 
         self.classes = tuple(classes)
@@ -67,6 +71,8 @@ class SearchModel:
         self.reorder_at = float(reorder_at)
         self.answer_short = float(answer_short)
         self.answer_long = float(answer_long)
+        self.agree_short = float(agree_short)
+        self.agree_long = float(agree_long)
         self.encoder = encoder
         self.meta = meta or {}
         if self.coef.shape != (len(self.classes), self.coef.shape[1]):
@@ -94,13 +100,16 @@ class SearchModel:
     def threshold(self, long: bool) -> float:
         return self.answer_long if long else self.answer_short
 
+    def agreement(self, long: bool) -> float:
+        return self.agree_long if long else self.agree_short
+
     def save(self, path: Path) -> None:
         import numpy as np
 
         np.savez_compressed(
             path, classes=np.array(self.classes), coef=self.coef, intercept=self.intercept,
-            at=np.array([self.reorder_at, self.answer_short, self.answer_long],
-                        dtype=np.float64),
+            at=np.array([self.reorder_at, self.answer_short, self.answer_long,
+                         self.agree_short, self.agree_long], dtype=np.float64),
             encoder=np.array(self.encoder),
             meta=np.array(json.dumps(self.meta, ensure_ascii=False, sort_keys=True)))
 
@@ -111,12 +120,14 @@ class SearchModel:
 
         try:
             with np.load(path, allow_pickle=False) as data:
-                at = data["at"]
+                at = [float(a) for a in data["at"]]
+                agree = at[3:5] if len(at) >= 5 else [NEVER, NEVER]  # a model from before
                 return cls([str(c) for c in data["classes"]], data["coef"], data["intercept"],
-                           float(at[0]), float(at[1]), float(at[2]), str(data["encoder"]),
-                           json.loads(str(data["meta"])))
+                           at[0], at[1], at[2], str(data["encoder"]),
+                           json.loads(str(data["meta"])), agree_short=agree[0],
+                           agree_long=agree[1])
         except (OSError, KeyError, ValueError, IndexError) as exc:
             raise ValueError(f"{path}: not a search model ({exc})") from exc
 
 
-__all__ = ["NONE", "Prediction", "SearchModel", "features", "side_features"]
+__all__ = ["NEVER", "NONE", "Prediction", "SearchModel", "features", "side_features"]

@@ -305,3 +305,43 @@ async def test_a_mild_disability_is_told_who_the_allowance_is_for(core: Core) ->
     assert "chưa thuộc diện được trợ cấp xã hội hằng tháng" in text
     assert "dành cho người khuyết tật nặng và người khuyết tật đặc biệt nặng" in text
     assert "Nghị định 20/2021/NĐ-CP" in text
+
+
+async def test_a_follow_up_after_the_result_leans_on_what_was_asked(core: Core) -> None:
+    chat = Chat(core, "120")
+    result = await chat.say("Mẹ tôi 81 tuổi, không khuyết tật, hộ cận nghèo, không có lương "
+                            "hưu, được hưởng gì?")
+    assert result.route == "entitlement" and chat.questions == 0
+    papers = await chat.say("thế hồ sơ gồm những gì?")
+    assert papers.route == "policy" and len(papers.articles) == 1, papers.reply_text
+    assert "Mẫu số" in papers.reply_text
+    # Alone, the same words are too little to know which papers are meant.
+    alone = await Chat(core, "121").say("thế hồ sơ gồm những gì?")
+    assert alone.articles != papers.articles or "Mẫu số" not in alone.reply_text
+
+
+async def test_a_follow_up_typed_instead_of_an_answer_leans_on_the_check(core: Core) -> None:
+    chat = Chat(core, "122")
+    first = await chat.say("bố e 78t thì đc hưởng j ko")
+    assert any(d.startswith("ent:") for d in data_of(first))
+    papers = await chat.say("vậy hồ sơ nộp ở đâu?")
+    assert papers.route == "policy" and len(papers.articles) == 1, papers.reply_text
+    assert await chat.flow() == FlowName.MENU
+
+
+async def test_asking_how_much_instead_of_answering_is_told_it_hangs_on_the_answer(
+    core: Core,
+) -> None:
+    chat = Chat(core, "123")
+    first = await chat.say("Trẻ em dưới 3 tuổi thuộc hộ cận nghèo ở thôn đặc biệt khó khăn "
+                           "vùng dân tộc thiểu số có được trợ cấp hàng tháng không?")
+    assert first.route == "entitlement" and "ghi nhận: dưới 3 tuổi" in first.reply_text
+    again = await chat.say("dc bn 1 thang v ad")
+    assert again.route == "entitlement" and await chat.flow() == FlowName.ENTITLEMENT
+    assert "Số tiền tùy vào câu trả lời" in again.reply_text and "Chưa rõ" in labels_of(again)
+    result = again
+    for _ in range(3):
+        if not any(d.startswith("ent:") for d in data_of(result)):
+            break
+        result = await chat.press("Chưa rõ", result)
+    assert "750.000 đ/tháng" in result.reply_text  # under 3, near-poor, in a hard-hit area

@@ -67,6 +67,14 @@ def test_follow_ups_that_lean_on_the_previous_answer(ask) -> None:  # type: igno
         assert not ask(text).leans, text
 
 
+def test_an_age_under_a_limit_is_below_it(ask) -> None:  # type: ignore[no-untyped-def]
+    group = ask("Trẻ dưới 16 tuổi mất cha hoặc mất mẹ có được trợ cấp hằng tháng không?")
+    assert group.person.age == 15 and "child" in group.person.traits
+    assert "adult" not in group.person.traits
+    assert ask("tre duoi 3 tuoi ho ngheo dc tro cap ko").person.age == 2
+    assert ask("Bố tôi 80 tuổi có được trợ cấp không?").person.age == 80
+
+
 def test_still_is_not_child_when_typed_with_marks(ask) -> None:  # type: ignore[no-untyped-def]
     assert ask("Còn tôi 62 tuổi thì được gì").person.relation is None
     assert ask("Con tôi 6 tuổi được gì").person.relation == "con"

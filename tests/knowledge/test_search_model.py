@@ -84,13 +84,29 @@ def test_the_model_answers_only_when_sure_and_never_for_no_article() -> None:
     assert first_unknown.order[0] == 7  # nor is it pushed down by one the model knows
 
 
+def test_the_model_answers_lower_when_the_ranking_had_its_article_first() -> None:
+    unsure = choice(1, 0, 2)
+    agreeing = with_model(unsure, Prediction("a1", 0.6), POSITIONS, reorder_at=0.4,
+                          answer_at=0.9, agree_at=0.5)
+    assert agreeing.order[0] == 1 and agreeing.confident and not agreeing.ambiguous
+    # Moved first by the model alone, the same probability is not enough to answer.
+    moved = with_model(choice(0, 1, 2), Prediction("a1", 0.6), POSITIONS, reorder_at=0.4,
+                       answer_at=0.9, agree_at=0.5)
+    assert moved.order[0] == 1 and not moved.confident
+    below = with_model(unsure, Prediction("a1", 0.45), POSITIONS, reorder_at=0.4,
+                       answer_at=0.9, agree_at=0.5)
+    assert not below.confident
+
+
 def test_a_model_file_round_trips_and_a_broken_one_is_named(tmp_path: Path) -> None:
     model = SearchModel(["", "a0"], np.ones((2, 3)), np.zeros(2), 0.4, 0.8, 0.9, "enc",
-                        {"C": 10})
+                        {"C": 10}, agree_short=0.5, agree_long=0.7)
     path = tmp_path / "search_model.npz"
     model.save(path)
     loaded = SearchModel.load(path)
     assert loaded.classes == ("", "a0") and loaded.threshold(long=True) == pytest.approx(0.9)
+    assert loaded.agreement(long=False) == pytest.approx(0.5)
+    assert loaded.agreement(long=True) == pytest.approx(0.7)
     assert loaded.reorder_at == pytest.approx(0.4) and loaded.meta == {"C": 10}
     broken = tmp_path / "broken.npz"
     broken.write_bytes(b"not a model")
