@@ -47,8 +47,8 @@ _ASKS = re.compile(
     r"(?:gi|nao)\b"
     # "… có được (nhận/hưởng) trợ cấp (xã hội) hằng tháng không?": a yes/no question about the
     # monthly allowances is the same check.
-    r"|\bduoc (?:nhan |huong )?(?:tro cap|tcxh)(?: xa hoi| bao tro xa hoi)? hang thang"
-    r"(?: (?:cua nha nuoc|nao|gi))?(?: (?:khong|ko|k|hay khong|chua))\b"
+    r"|\b(?:duoc|co the) (?:nhan |huong |lanh )?(?:tro cap|tcxh)(?: xa hoi| bao tro xa hoi)? "
+    r"hang thang(?: (?:cua nha nuoc|nao|gi))?(?: (?:khong|ko|k|hay khong|chua)\b| ?\|? ?$)"
 )
 # Topics the check does not cover (BHXH regimes, people with merit, emergencies, violence): such
 # a question goes to the policy articles or the emergency flow instead.
@@ -76,6 +76,15 @@ _STORY_ASKS = re.compile(
     r"che do (?:tro cap|bao tro|nguoi khuyet tat|nguoi cao tuoi))\b"
     # "nhà nước có trợ cấp cho trẻ mồ côi không"
     r"|\b(?:co|duoc) (?:tro cap|che do tro cap) (?:cho|danh cho)\b"
+    # "cháu có được hưởng chế độ không ạ"
+    r"|\b(?:duoc|dc) (?:nha nuoc )?(?:huong|nhan|lanh) (?:che do|chinh sach) (?:khong|ko|gi|nao)\b"
+)
+# A disability the story names without its level ("chị tôi bị mù", "con bị bại não"): the
+# check asks the level.
+_DISABILITY_NAMED = re.compile(
+    r"\b(?:khuyet tat|tan tat|tat nguyen|liet|mu (?:hai|2|ca hai|mot|1) mat|bi mu|cam diec|"
+    r"bai nao|bai liet|benh down|hoi chung down|benh dao|tu ky|thieu nang|khiem thi|"
+    r"khiem thinh|cut (?:chan|tay)|mat suc lao dong)\b"
 )
 # A question about a death (burial support) or about the papers and offices alone is not
 # about what is paid every month.
@@ -86,7 +95,12 @@ _STORY_ELSEWHERE = re.compile(
     r"cat tro cap|chuyen (?:noi|ho so|tro cap)|tam tru|nha o|nha sap|sua nha|lam nha|"
     r"noi cu tru moi|tiep tuc (?:duoc )?(?:nhan|huong|lanh)|khong dong y|hoi dong)\b"
 )
-_OTHER_REGIME = re.compile(r"\b(?:che do|tro cap|tien|huong) tuat\b")
+_OTHER_REGIME = re.compile(
+    r"\b(?:che do|tro cap|tien|huong) tuat\b"
+    # people with merit to the revolution: their own regime, which the facts do not cover
+    r"|\b(?:nguoi co cong|liet si|(?<!lao dong )thuong binh|benh binh|me viet nam anh hung|"
+    r"chat doc da cam|cong voi cach mang)\b"
+)
 # A question of another kind typed instead of an answer: it leaves the check.
 _OTHER_QUESTION = re.compile(
     r"\b(?:o dau|the nao|nhu the nao|bao nhieu|khi nao|lam sao|tai sao|vi sao|thu tuc|ho so|"
@@ -168,8 +182,12 @@ class Reader:
 
     def other_regime(self, text: str) -> bool:
         """Does the story say the person draws a benefit the check does not weigh (a
-        survivor's allowance, "chế độ tuất")? Then what else is paid is not its to say."""
+        survivor's allowance, "chế độ tuất"; a regime for people with merit, "liệt sĩ")? Then
+        what else is paid is not its to say."""
         return bool(_OTHER_REGIME.search(self.flat(text)))
+
+    def names_disability(self, text: str) -> bool:
+        return bool(_DISABILITY_NAMED.search(self.flat(text)))
 
     def asks_other_question(self, text: str) -> bool:
         return bool(_OTHER_QUESTION.search(self.flat(text)))
@@ -365,14 +383,25 @@ def _bare_number(clauses: Sequence[Clause]) -> int | None:
     return None
 
 
+_LEVEL_AFTER = (r"\b(?:khuyet tat|tat nguyen|tan tat|muc do|muc|dang|loai|hang|nkt)"
+                r"(?: (?!nang|nhe|dac)\w+){0,2} ")
+
+
 def _read_disability(text: str, found: dict[str, Any], pending: str, context: bool) -> None:
+    # Typed as the answer, "nặng" is the level; inside a story it must be the disability's
+    # ("khuyết tật nặng", "mức độ đặc biệt nặng"), not "sốt nặng" or "bệnh nặng".
+    before = r"\b" if pending == "disability" else _LEVEL_AFTER
+
+    def level(word: str) -> str:
+        return before + word + r"\b"
+
     if re.search(r"\b(?:khong|chua) (?:bi |co |phai )?(?:khuyet tat|tat nguyen)\b", text):
         found["disability"] = "khong"
-    elif context and re.search(r"\bdac biet nang\b", text):
+    elif context and re.search(level("dac biet nang"), text):
         found["disability"] = "dac_biet_nang"
-    elif context and re.search(r"\bnang\b", text):
+    elif context and re.search(level("nang"), text):
         found["disability"] = "nang"
-    elif context and re.search(r"\bnhe\b", text):
+    elif context and re.search(level("nhe"), text):
         found["disability"] = "nhe"
     elif pending == "disability" and re.fullmatch(r"(?:khong|khong co|khong bi|khong a|binh "
                                                   r"thuong|lanh lan)(?: a)?", text):

@@ -33,7 +33,7 @@ ASKED = frozenset({"age", "disability", "household", "pension", "orphan", "study
 _GONE = re.compile(r"huyện|phòng lđ|phòng lao động|sở lđ|sở lao động", re.IGNORECASE)
 _ID = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 _TOP = {"base", "apply", "combining", "health_insurance", "later_within_years", "allowances",
-        "social_pension"}
+        "social_pension", "disability_level"}
 _GROUP = {"id", "name", "when", "tiers", "sources", "bring", "only_if_stated", "per_child",
           "paid_with", "not_with"}
 _PENSION = {"id", "name", "amount", "when", "tiers", "sources", "bring"}
@@ -122,6 +122,16 @@ class Place:
 
 
 @dataclass(frozen=True)
+class LevelAssessment:
+    """Who decides a disability level and how to ask for it: told when the level is unknown."""
+
+    decides: str
+    apply: str
+    days: int  # working days the council has to decide
+    source: Source
+
+
+@dataclass(frozen=True)
 class Parsed:
     base: Base
     apply_at: Place
@@ -130,6 +140,7 @@ class Parsed:
     health_insurance: Mapping[str, Source]
     groups: tuple[Group, ...]
     later_within_years: int
+    disability_level: LevelAssessment | None = None
 
 
 def parse_rules(path: Path) -> Parsed:
@@ -150,7 +161,8 @@ class _Loader:
         return EntitlementsError(self.path, where, message)
 
     def rules(self, raw: Any) -> Parsed:
-        root = self.mapping(raw, "top level", required=_TOP - {"later_within_years"},
+        root = self.mapping(raw, "top level",
+                            required=_TOP - {"later_within_years", "disability_level"},
                             known=_TOP)
         base = self.mapping(root["base"], "base", required={"name", "amount", "source", "local"})
         place = self.mapping(root["apply"], "apply", required={"where", "online", "source"})
@@ -182,7 +194,19 @@ class _Loader:
             },
             groups=tuple(groups),
             later_within_years=later,
+            disability_level=(self.level(root["disability_level"])
+                              if "disability_level" in root else None),
         )
+
+    def level(self, raw: Any) -> LevelAssessment:
+        where = "disability_level"
+        level = self.mapping(raw, where, required={"decides", "apply", "days", "source"})
+        days = level["days"]
+        if isinstance(days, bool) or not isinstance(days, int) or not 0 < days <= 365:
+            raise self.fail(f"{where}.days", f"expected working days 1-365, got {days!r}")
+        return LevelAssessment(self.text(level, "decides", where, advice=True),
+                               self.text(level, "apply", where, advice=True), days,
+                               self.source(level["source"], f"{where}.source"))
 
     # ------------------------------------------------------------------ parts
 

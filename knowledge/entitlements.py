@@ -38,7 +38,7 @@ from knowledge.entitlement_questions import (
     status_options,
 )
 from knowledge.entitlement_questions import band as band_of
-from knowledge.entitlement_reading import ELDER, Reader, yes_or_no
+from knowledge.entitlement_reading import ELDER, YOUNG, Reader, yes_or_no
 from knowledge.entitlement_rules import (
     ASKED,
     CHOICES,
@@ -48,6 +48,7 @@ from knowledge.entitlement_rules import (
     Condition,
     EntitlementsError,
     Group,
+    LevelAssessment,
     Place,
     Tier,
     parse_rules,
@@ -58,6 +59,7 @@ __all__ = ["Age", "Assessment", "Entitlement", "EntitlementRules", "Entitlements
            "Option", "Profile", "Question", "Source"]
 
 MAX_QUESTIONS = 3
+OLDER_SIBLINGS = ("anh ", "chị ")  # "chị tôi": older than the writer, who asks for them
 STATUS_FIELDS = ("orphan", "studying", "household", "pension")
 
 
@@ -71,6 +73,7 @@ class Entitlement:
     children: int | None = None
     unknown: tuple[Condition, ...] = ()  # what must still hold (for possible and later ones)
     unknown_age: AgeRule | None = None
+    age_picks_tier: bool = False  # the group pays at every age the person may be; age sets how much
 
     @property
     def id(self) -> str:
@@ -98,8 +101,9 @@ class Entitlement:
 
     @property
     def missing(self) -> int:
-        """How many facts must still turn out right for it to apply (the age counts one)."""
-        return len(self.unknown) + (self.unknown_age is not None)
+        """How many facts must still turn out right for it to apply (the age counts one, unless
+        it only says which of the group's amounts is paid)."""
+        return len(self.unknown) + (self.unknown_age is not None and not self.age_picks_tier)
 
 
 @dataclass(frozen=True)
@@ -126,6 +130,12 @@ class Assessment:
         return tuple(card[k] for k in ("allowance", "social_pension") if k in kinds)
 
     @property
+    def level_unknown(self) -> bool:
+        """An allowance might be paid if the disability level were known: say who decides it."""
+        return self.profile.disability is None and any(
+            c.field == "disability" for e in self.possible for c in e.unknown)
+
+    @property
     def subjects(self) -> tuple[str, ...]:
         """The allowances paid, then those that might be: what a follow-up asks about."""
         return tuple(e.name for e in (*self.chosen, *self.possible))
@@ -150,13 +160,14 @@ class EntitlementRules:
     later_within_years: int
     reader: Reader
     path: Path | None = None
+    disability_level: LevelAssessment | None = None
 
     @classmethod
     def load(cls, path: Path, abbreviations: Abbreviations | None = None) -> EntitlementRules:
         parsed = parse_rules(path)
         return cls(parsed.base, parsed.apply_at, parsed.highest_only, parsed.higher_of_both,
                    parsed.health_insurance, parsed.groups, parsed.later_within_years,
-                   Reader(abbreviations), path)
+                   Reader(abbreviations), path, parsed.disability_level)
 
     def group(self, group_id: str) -> Group:
         return next(g for g in self.groups if g.id == group_id)
@@ -188,8 +199,8 @@ class EntitlementRules:
         """For a story search could not answer from one article ("Tôi có người dì năm nay 81
         tuổi, không chồng con… Vậy dì tôi có được nhận trợ cấp hằng tháng không?"): the facts it
         tells of the person, when its question sentences (`question`) ask what is paid every
-        month and the story names something the check decides on (an age, a disability, an
-        orphan, a single parent, HIV); None otherwise."""
+        month and the story names something the check decides on (an age, a disability, even
+        without its level, an orphan, a single parent, HIV); None otherwise."""
         reader = self.reader
         if not reader.story_asks_allowance(question) or reader.other_regime(text):
             return None
@@ -198,6 +209,8 @@ class EntitlementRules:
             return None
         named = (profile.age is not None
                  or profile.disability not in (None, "khong")
+                 or (profile.disability is None and reader.names_disability(text))
+                 or profile.who == YOUNG  # a child: its age and carers decide
                  or bool(profile.orphan) or bool(profile.single_parent) or bool(profile.hiv))
         return profile if named else None
 
@@ -239,9 +252,9 @@ class EntitlementRules:
         """The profile with a pressed button's answer; None for an answer we never offer."""
         profile = self.profile(data)
         if question == "age":
-            if not answer:  # "Chưa rõ": a parent or grandparent is an adult all the same
-                return replace(profile, age=Age(ADULT_FROM, None)) if profile.who == ELDER \
-                    else profile
+            if not answer:  # "Chưa rõ": a parent, grandparent or older sibling is an adult
+                adult = profile.who == ELDER or profile.noun.startswith(OLDER_SIBLINGS)
+                return replace(profile, age=Age(ADULT_FROM, None)) if adult else profile
             band = band_of(answer)
             return None if band is None else replace(profile, age=band)
         if question not in ("disability", "status"):
@@ -338,7 +351,8 @@ class EntitlementRules:
         age = tier.age if unknown and tier.age is not None and tier.age.state(
             _age(profile)) is None else None
         return Entitlement(group, tier, amount, profile.children if group.per_child else None,
-                           missing if unknown else (), age)
+                           missing if unknown else (), age,
+                           age is not None and _every_age_paid(group, profile))
 
     def _later(self, profile: Profile) -> tuple[Entitlement, ...]:
         """Allowances the person is only too young for, within `later_within_years`: the
@@ -362,6 +376,24 @@ class EntitlementRules:
             return ()
         soonest = min(e.tier.age.start for e in found if e.tier.age is not None)
         return tuple(e for e in found if e.tier.age is not None and e.tier.age.start == soonest)
+
+
+def _every_age_paid(group: Group, profile: Profile) -> bool:
+    """Do the group's tiers (each with its own age band) together cover every age the person
+    may be? "Chị tôi bị mù" with no age: the disability allowance is paid at 16 and at 70, only
+    the amount differs, so it is one unknown (the level) away, not two."""
+    low, high = _age(profile) or (0, None)
+    bands = sorted((t.age.start, t.age.end) for t in group.tiers if t.age is not None)
+    if len(bands) != len(group.tiers):
+        return False
+    reach = low
+    for start, end in bands:
+        if start > reach:
+            break
+        reach = max(reach, end) if end is not None else None  # type: ignore[assignment]
+        if reach is None:
+            return True
+    return high is not None and reach is not None and reach > high
 
 
 def _age(profile: Profile) -> tuple[int, int | None] | None:

@@ -345,3 +345,22 @@ async def test_asking_how_much_instead_of_answering_is_told_it_hangs_on_the_answ
             break
         result = await chat.press("Chưa rõ", result)
     assert "750.000 đ/tháng" in result.reply_text  # under 3, near-poor, in a hard-hit area
+
+
+async def test_a_disability_named_without_its_level_is_told_who_decides_it(core: Core) -> None:
+    chat = Chat(core, "124")
+    first = await chat.say(
+        "Chào ban biên tập, chị gái tôi bị liệt hai chân sau một lần sốt nặng hồi nhỏ, đi lại "
+        "phải có người dìu, chưa đi làm được ngày nào. Nhà tôi ở quê, bố mẹ đều đã già. Vậy chị "
+        "tôi có được nhận trợ cấp xã hội hằng tháng không ạ?")
+    assert first.route == "entitlement"
+    result = first
+    for _ in range(3):
+        if not any(d.startswith("ent:") for d in data_of(result)):
+            break
+        result = await chat.press("Chưa rõ", result)
+    text = result.reply_text
+    # An older sister is an adult: the disability allowance at each adult age, one unknown away.
+    assert "khuyết tật nặng" in text and "750.000 đ/tháng" in text
+    assert "dưới 16 tuổi" not in text
+    assert "Hội đồng xác định mức độ khuyết tật cấp xã" in text and "Mẫu số 01" in text

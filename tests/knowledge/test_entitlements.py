@@ -409,6 +409,13 @@ def test_a_profile_survives_the_flow_data(rules: EntitlementRules) -> None:
      {"age": Age(1, 1), "household": "ngheo"}),
     ("bố tôi không có ai phụng dưỡng, hộ nghèo, được hưởng gì", "elder", "bố bạn",
      {"no_carer": True, "household": "ngheo"}),
+    # "ốm nặng" is an illness, not the disability's certified level.
+    ("mẹ tôi 70 tuổi bị ốm nặng, liệt nửa người, được hưởng gì", "elder", "mẹ bạn",
+     {"age": Age(70, 70)}),
+    # Southern "lãnh" is "nhận"; the question mark alone ends the yes/no question.
+    ("nay mẹ tôi có thể lãnh trợ cấp xã hội hàng tháng?", "elder", "mẹ bạn", {}),
+    ("Trẻ em dưới 3 tuổi thuộc hộ cận nghèo ở thôn đặc biệt khó khăn có được trợ cấp hàng "
+     "tháng không?", "self", "bạn", {"age": Age(0, 2), "household": "can_ngheo", "area": True}),
 ])
 def test_the_question_is_recognised_with_what_it_says(
     rules: EntitlementRules, text: str, who: str, noun: str, facts: dict[str, Any]
@@ -429,6 +436,7 @@ def test_the_question_is_recognised_with_what_it_says(
     "mẹ tôi nghỉ hưu được hưởng gì",
     "nhà tôi bị cháy nhà được hỗ trợ gì",
     "mẹ tôi 80 tuổi có được trợ cấp hưu trí xã hội không",  # one allowance: an article answers
+    "bố tôi được trợ cấp hàng tháng, giờ chuyển nhà thì sao",  # already paid: a move
     "xin chào",
 ])
 def test_other_messages_are_not_an_entitlement_check(rules: EntitlementRules, text: str) -> None:
@@ -583,6 +591,15 @@ def test_a_story_is_read_for_the_check_only_when_it_asks_what_is_paid(
                 "hưởng trợ cấp xã hội hằng tháng không?")
     assert rules.recognise_story(survivor, "Em tôi có được hưởng trợ cấp xã hội hằng tháng "
                                            "không?") is None
+    merit = ("Ông nội tôi 85 tuổi, là thương binh, bố tôi là liệt sĩ. Ông tôi có được nhận "
+             "trợ cấp xã hội hằng tháng không?")
+    assert rules.recognise_story(merit, "Ông tôi có được nhận trợ cấp xã hội hằng tháng "
+                                        "không?") is None
+    # "Phòng Lao động - Thương binh và Xã hội" is an office, not a war invalid.
+    office = ("Mẹ tôi 82 tuổi, không có lương hưu, phòng lao động thương binh và xã hội bảo "
+              "lên xã hỏi. Mẹ tôi có được nhận trợ cấp xã hội hằng tháng không?")
+    assert rules.recognise_story(office, "Mẹ tôi có được nhận trợ cấp xã hội hằng tháng "
+                                         "không?") is not None
     # Nobody in particular ("trẻ dưới 16 tuổi mất cha"): a question for the articles.
     general = "Trẻ dưới 16 tuổi mất cha thì có được hưởng trợ cấp xã hội hằng tháng không?"
     assert rules.recognise_story(general, general) is None
