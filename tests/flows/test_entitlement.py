@@ -42,6 +42,14 @@ class Chat:
         assert label in buttons, (label, list(buttons))
         return await self.say(button=buttons[label])
 
+    async def unsure_to_the_end(self, handled: Handled) -> Handled:
+        """Answer "Chưa rõ" to each question still on screen (at most three): the result."""
+        for _ in range(3):
+            if not any(d.startswith("ent:") for d in data_of(handled)):
+                break
+            handled = await self.press("Chưa rõ", handled)
+        return handled
+
     async def flow(self) -> str:
         person = await self.core.store.find_person("telegram", self.user)
         assert person is not None
@@ -256,11 +264,7 @@ async def test_a_story_no_article_answers_gets_the_check_with_what_it_told(core:
     assert first.route == "entitlement" and first.urgency == "none"
     assert "Mình đã ghi nhận: 82 tuổi" in first.reply_text
     assert "bao nhiêu tuổi" not in first.reply_text  # the story said it
-    result = first
-    for _ in range(3):
-        if not any(d.startswith("ent:") for d in data_of(result)):
-            break
-        result = await chat.press("Chưa rõ", result)
+    result = await chat.unsure_to_the_end(first)
     assert "Trợ cấp hưu trí xã hội: 500.000 đ/tháng" in result.reply_text
     assert "Cô bạn" in result.reply_text or "cô bạn" in result.reply_text
 
@@ -296,11 +300,7 @@ async def test_not_knowing_a_fathers_age_gives_the_adult_amounts_only(core: Core
 async def test_a_mild_disability_is_told_who_the_allowance_is_for(core: Core) -> None:
     chat = Chat(core, "119")
     first = await chat.say("em tôi bị khuyết tật nhẹ, 30 tuổi, được hưởng gì?")
-    result = first
-    for _ in range(3):
-        if not any(d.startswith("ent:") for d in data_of(result)):
-            break
-        result = await chat.press("Chưa rõ", result)
+    result = await chat.unsure_to_the_end(first)
     text = result.reply_text
     assert "chưa thuộc diện được trợ cấp xã hội hằng tháng" in text
     assert "dành cho người khuyết tật nặng và người khuyết tật đặc biệt nặng" in text
@@ -339,11 +339,7 @@ async def test_asking_how_much_instead_of_answering_is_told_it_hangs_on_the_answ
     again = await chat.say("dc bn 1 thang v ad")
     assert again.route == "entitlement" and await chat.flow() == FlowName.ENTITLEMENT
     assert "Số tiền tùy vào câu trả lời" in again.reply_text and "Chưa rõ" in labels_of(again)
-    result = again
-    for _ in range(3):
-        if not any(d.startswith("ent:") for d in data_of(result)):
-            break
-        result = await chat.press("Chưa rõ", result)
+    result = await chat.unsure_to_the_end(again)
     assert "750.000 đ/tháng" in result.reply_text  # under 3, near-poor, in a hard-hit area
 
 
@@ -354,11 +350,7 @@ async def test_a_disability_named_without_its_level_is_told_who_decides_it(core:
         "phải có người dìu, chưa đi làm được ngày nào. Nhà tôi ở quê, bố mẹ đều đã già. Vậy chị "
         "tôi có được nhận trợ cấp xã hội hằng tháng không ạ?")
     assert first.route == "entitlement"
-    result = first
-    for _ in range(3):
-        if not any(d.startswith("ent:") for d in data_of(result)):
-            break
-        result = await chat.press("Chưa rõ", result)
+    result = await chat.unsure_to_the_end(first)
     text = result.reply_text
     # An older sister is an adult: the disability allowance at each adult age, one unknown away.
     assert "khuyết tật nặng" in text and "750.000 đ/tháng" in text
