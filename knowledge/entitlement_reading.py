@@ -107,7 +107,7 @@ _OTHER_QUESTION = re.compile(
     r"giay to|can gi|mau don|lam gi)\b"
 )
 
-_AMOUNT_QUESTION = re.compile(r"\b(?:bao nhieu|may) (?:tien|dong|trieu|mot thang|1 thang)?")
+_AMOUNT_QUESTION = re.compile(r"\bbao nhieu\b|\bmay (?:tien|dong|trieu|tram|nghin|ngan)\b")
 
 _NEGATIONS = {"khong", "chua", "chang"}
 # The words that start a concept: a negation stops at the next one of another concept.

@@ -603,3 +603,16 @@ def test_a_story_is_read_for_the_check_only_when_it_asks_what_is_paid(
     # Nobody in particular ("trẻ dưới 16 tuổi mất cha"): a question for the articles.
     general = "Trẻ dưới 16 tuổi mất cha thì có được hưởng trợ cấp xã hội hằng tháng không?"
     assert rules.recognise_story(general, general) is None
+
+
+@pytest.mark.parametrize(("text", "amount"), [
+    ("dc bn 1 thang v ad", True),
+    ("được bao nhiêu tiền một tháng?", True),
+    ("mỗi tháng được mấy trăm nghìn vậy", True),
+    ("mẹ tôi mấy tuổi thì được?", False),
+    ("hồ sơ nộp ở đâu, mất bao nhiêu ngày?", False),  # another question: it leaves the check
+])
+def test_a_question_about_the_amount_typed_as_an_answer(
+    rules: EntitlementRules, text: str, amount: bool,
+) -> None:
+    assert rules.asks_amount(text) is amount
