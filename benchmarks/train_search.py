@@ -42,7 +42,7 @@ from search_fit import REAL, observe, require_encoder, stating  # noqa: E402
 
 from knowledge.asked import Asked  # noqa: E402
 from knowledge.evaluation import load_cases, load_real  # noqa: E402
-from knowledge.search import Choice, PolicySearch, choose, with_model  # noqa: E402
+from knowledge.search import Choice, PolicySearch, agreement, choose, with_model  # noqa: E402
 from knowledge.search_model import NEVER, NONE, Prediction, SearchModel, features  # noqa: E402
 
 KNOWLEDGE = ROOT / "knowledge"
@@ -129,9 +129,9 @@ def tally(seen: list[Seen], positions: dict[str, int], reorder_at: float,
     for s in seen:
         choice = s.base
         if s.prediction is not None:
-            agree = agree_at if not s.long or s.asked.own else NEVER  # as search.agreement
             choice = with_model(choice, s.prediction, positions, reorder_at=reorder_at,
-                                answer_at=answer_at, agree_at=agree)
+                                answer_at=answer_at,
+                                agree_at=agreement(agree_at, s.long, s.asked))
         if s.answerable and choice.order and choice.order[0] in s.right:
             top1 += 1
         if not (choice.confident and not choice.ambiguous and choice.order):

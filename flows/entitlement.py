@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Collection, Mapping, Sequence
 from dataclasses import replace
+from datetime import datetime
 from typing import Any, Protocol, runtime_checkable
 
 from flows import menu
@@ -116,7 +117,12 @@ def from_story(turn: Turn, question: str) -> Profile | None:
 
 # What a follow-up after the result may lean on ("thế hồ sơ gồm những gì?"): the subject of
 # the question that started the check, carried through its questions.
-SUBJECT = "last_subject"
+SUBJECT, SUBJECT_AT = "last_subject", "subject_at"
+
+
+def lean_on(subject: str, now: datetime) -> dict[str, Any]:
+    """The flow data a follow-up leans on for a while: `subject`, said at `now`."""
+    return {SUBJECT: subject, SUBJECT_AT: now.isoformat()}
 
 
 async def start(turn: Turn, profile: Profile, subject: str = "") -> Step:
@@ -181,7 +187,7 @@ async def leave(turn: Turn, otherwise: Handler) -> Step:
     """Out of the check: the message is handled as a new one at the menu."""
     # "thế hồ sơ gồm những gì?" typed instead of an answer still leans on the check's subject.
     kept = _kept(turn)
-    flow_data = {**kept, "subject_at": turn.now.isoformat()} if kept else {}
+    flow_data = lean_on(kept[SUBJECT], turn.now) if kept else {}
     person = replace(turn.person, flow=FlowName.MENU, flow_data=flow_data)
     step = await otherwise(replace(turn, person=person))
     if step.flow is None:
@@ -272,6 +278,6 @@ def _result(turn: Turn, rules: EntitlementRules, profile: dict[str, Any],
     # might be) is the subject, else what was asked.
     named = assessment.subjects
     subject = named[0] if named else kept.get(SUBJECT)
-    data = {SUBJECT: subject, "subject_at": turn.now.isoformat()} if subject else {}
+    data = lean_on(subject, turn.now) if subject else {}
     return Step(route=ROUTE, replies=[Outgoing(text, buttons=buttons)], flow=FlowName.MENU,
                 data=data)

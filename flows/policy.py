@@ -63,7 +63,8 @@ def answer(
     if result is not None:
         data |= remembered(turn, result)
     else:  # picked from "which one?": the question's subject still holds
-        data |= {k: turn.data[k] for k in ("last_subject", "subject_at") if k in turn.data}
+        data |= {k: turn.data[k] for k in (entitlement.SUBJECT, entitlement.SUBJECT_AT)
+                 if k in turn.data}
     return Step(
         route="policy",
         replies=[Outgoing(text, buttons=tuple(rows))],
@@ -76,13 +77,13 @@ def answer(
 def remembered(turn: Turn, result: SearchResult) -> dict[str, object]:
     """What a follow-up may lean on: the subject of this question, answered or not ("Mẹ tôi
     vừa mất… có được hỗ trợ mai táng không?" then "thế hồ sơ gồm những gì?")."""
-    return {entitlement.SUBJECT: result.subject, "subject_at": turn.now.isoformat()}
+    return entitlement.lean_on(result.subject, turn.now)
 
 
 def previous_question(turn: Turn) -> str | None:
     """The subject of the last question, while a follow-up may still lean on it."""
     subject = turn.data.get(entitlement.SUBJECT)
-    answered = turn.data.get("subject_at")
+    answered = turn.data.get(entitlement.SUBJECT_AT)
     if not isinstance(subject, str) or not subject or not isinstance(answered, str):
         return None
     try:

@@ -50,13 +50,14 @@ _ASKS = re.compile(
     r"|\b(?:duoc|co the) (?:nhan |huong |lanh )?(?:tro cap|tcxh)(?: xa hoi| bao tro xa hoi)? "
     r"hang thang(?: (?:cua nha nuoc|nao|gi))?(?: (?:khong|ko|k|hay khong|chua)\b| ?\|? ?$)"
 )
+# People with merit to the revolution have their own regime, which the facts do not cover.
+# "phòng lao động thương binh và xã hội" is an office, not a war invalid.
+_MERIT = r"nguoi co cong|liet si|(?<!lao dong )thuong binh|benh binh"
 # Topics the check does not cover (BHXH regimes, people with merit, emergencies, violence): such
 # a question goes to the policy articles or the emergency flow instead.
 _ELSEWHERE = re.compile(
-    r"\b(?:tai nan|thai san|sinh con|that nghiep|om dau|benh nghe nghiep|nguoi co cong|"
-    # "phòng lao động thương binh và xã hội" is an office, not a war invalid
-    r"(?<!lao dong )thuong binh|benh binh|liet si|chat doc|tuat|mai tang|qua doi|tu vong|"
-    r"thien tai|bao lu|"
+    r"\b(?:tai nan|thai san|sinh con|that nghiep|om dau|benh nghe nghiep|" + _MERIT + "|"
+    r"chat doc|tuat|mai tang|qua doi|tu vong|thien tai|bao lu|"
     r"lu lut|lu quet|hoa hoan|chay nha|sap nha|bao luc|mua ban nguoi|buon ban nguoi|xam hai|"
     r"ly hon|nghi huu|nghi viec|cong ty|doanh nghiep|hoc bong|hoc phi)\b"
 )
@@ -97,9 +98,7 @@ _STORY_ELSEWHERE = re.compile(
 )
 _OTHER_REGIME = re.compile(
     r"\b(?:che do|tro cap|tien|huong) tuat\b"
-    # people with merit to the revolution: their own regime, which the facts do not cover
-    r"|\b(?:nguoi co cong|liet si|(?<!lao dong )thuong binh|benh binh|me viet nam anh hung|"
-    r"chat doc da cam|cong voi cach mang)\b"
+    r"|\b(?:" + _MERIT + r"|me viet nam anh hung|chat doc da cam|cong voi cach mang)\b"
 )
 # A question of another kind typed instead of an answer: it leaves the check.
 _OTHER_QUESTION = re.compile(

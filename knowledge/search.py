@@ -699,12 +699,12 @@ def with_model(choice: Choice, prediction: Prediction, positions: dict[str, int]
     return choice
 
 
-def agreement(model: SearchModel, long: bool, asked: Asked) -> float:
-    """From which probability the model answers with the ranking's own first. A story only
-    when the writer tells of their own family: a long question about a group in general
-    ("Người đã ly hôn, đang nuôi con… có được hưởng như người đơn thân…?") asks whether a
-    rule stretches, which an article on the rule seldom settles."""
-    return model.agreement(long) if not long or asked.own else NEVER
+def agreement(at: float, long: bool, asked: Asked) -> float:
+    """From which probability (`at`, the model's for this length) the model answers with the
+    ranking's own first. A story only when the writer tells of their own family: a long
+    question about a group in general ("Người đã ly hôn, đang nuôi con… có được hưởng như người
+    đơn thân…?") asks whether a rule stretches, which an article on the rule seldom settles."""
+    return at if not long or asked.own else NEVER
 
 
 def _rank(prepared: Prepared, vector: Any | None, limit: int) -> SearchResult:
@@ -747,7 +747,7 @@ def _rank(prepared: Prepared, vector: Any | None, limit: int) -> SearchResult:
         long = built.calibration.is_long(prepared.query)
         choice = with_model(choice, model.predict(vector, prepared.asked), built.positions,
                             reorder_at=model.reorder_at, answer_at=model.threshold(long),
-                            agree_at=agreement(model, long, prepared.asked),
+                            agree_at=agreement(model.agreement(long), long, prepared.asked),
                             known=built.trained)
         first = choice.order[0]
     cal = built.calibration.for_(prepared.query)
