@@ -45,7 +45,7 @@ def build() -> LayeredTriage:
 
 def report(name: str, messages: Sequence[Labelled], triage: LayeredTriage, *,
            show_misses: int) -> Report:
-    result = evaluate(name, messages, triage.assess)
+    result = evaluate(name, messages, triage.verdict)
     print("\n".join(lines(result, show_misses=show_misses)), end="\n\n")
     return result
 
@@ -55,7 +55,7 @@ def rules_only(triage: LayeredTriage) -> LayeredTriage:
 
 
 def latency(triage: LayeredTriage, texts: Sequence[str]) -> None:
-    for label, run in (("both layers", triage.assess), ("rules only", triage.quick)):
+    for label, run in (("both layers", triage.verdict), ("rules only", triage.quick_check)):
         times = []
         for text in texts:
             start = time.perf_counter()
@@ -68,7 +68,7 @@ def latency(triage: LayeredTriage, texts: Sequence[str]) -> None:
     for size in (4_096, 20_000, 100_000):
         text = ("hôm nay em đi chợ với mẹ rồi về nấu cơm cả nhà cùng ăn " * 2000)[:size]
         start = time.perf_counter()
-        triage.assess(text)
+        triage.verdict(text)
         print(f"latency one {size:,}-character message: {1000 * (time.perf_counter() - start):.1f}"
               " ms")
 
@@ -88,7 +88,7 @@ def cross_validate(folds: int = 5) -> None:
         held_out = set(order[k::folds])
         model = TriageModel(fit([m for n, m in enumerate(messages) if n not in held_out]))
         triage = LayeredTriage(base.rules, model, base.thresholds)
-        verdicts.update((messages[n].text, triage.assess(messages[n].text)) for n in held_out)
+        verdicts.update((messages[n].text, triage.verdict(messages[n].text)) for n in held_out)
     result = evaluate(f"{folds}-fold cross-validation over the corpus (held-out folds)",
                       messages, verdicts.__getitem__)
     print("\n".join(lines(result)), end="\n\n")
@@ -107,7 +107,7 @@ def fit_thresholds(triage: LayeredTriage, dev: Sequence[Labelled]) -> None:
                                    review_at=min(raise_at, base.review_at),
                                    veto_below=veto_below, promote_at=promote_at,
                                    min_words=base.min_words)
-                    r = evaluate("dev", dev, LayeredTriage(triage.rules, triage.model, t).assess)
+                    r = evaluate("dev", dev, LayeredTriage(triage.rules, triage.model, t).verdict)
                     if r.false_alarms > 0.05:
                         continue
                     key = (r.critical_recall + r.urgent_recall, -r.false_alarms)

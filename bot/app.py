@@ -23,11 +23,10 @@ from flows.corrections import LEVELS
 from flows.counsellor import StaffDesk, level_data
 from flows.dispatch import Dispatcher
 from flows.messages import Button, Outgoing
-from flows.office_hours import OfficeHours
 from flows.outbox import undeliverable_step, write_step
-from flows.ports import Clock, PolicySettings, Services, StaffSettings
+from flows.ports import Clock, Services
 from flows.reports import case_label
-from flows.retention import PurgeReport, RetentionPolicy
+from flows.retention import PurgeReport
 from flows.store import Delivery
 from flows.triage import LayeredTriage, Thresholds
 from flows.watch import CaseWatch
@@ -87,13 +86,13 @@ class Core:
         and the level buttons while the case is open."""
         history = [m for m in await self.store.messages_of(case.person_id, limit=12)
                    if m.direction in ("in", "out", "staff")]
-        names = self.services.staff.counsellor_names
+        staff = self.services.staff.directory
         text = self.services.render.render(
             "staff_card", case=case, category=case_label(self.services, case),
             window_hours=await self.zalo_window_hours(case),
             opened=case.created_at.astimezone(self.config.hotline.tz).strftime("%H:%M %d/%m"),
             earlier=await self.store.earlier_cases(case.person_id, case.id),
-            history=history, counsellor=names.get(case.claimed_by or 0, ""),
+            history=history, counsellor=staff.name_of(case.claimed_by),
         )
         return Outgoing(text, buttons=self.card_buttons(case), priority=case.priority)
 
@@ -162,26 +161,6 @@ def make_store(url: str, clock: Clock) -> SqliteStore:
         return SqliteStore(url.removeprefix("sqlite:///"), clock)
     raise ConfigError(
         "database.url: PostgreSQL is not supported by this version yet; use sqlite:///FILE"
-    )
-
-
-def staff_settings(config: Config) -> StaffSettings:
-    staff = config.staff
-    names = {m.user_id: m.name for m in staff.counsellors + staff.supervisors}
-    return StaffSettings(
-        channel="telegram",
-        supervisors=tuple(str(m.user_id) for m in staff.supervisors),
-        on_call=tuple(str(m.user_id) for m in staff.on_call),
-        critical_alert_after=staff.critical_alert_after,
-        urgent_alert_after=staff.urgent_alert_after,
-        office_hours=OfficeHours.parse(config.hotline.office_hours, config.hotline.tz),
-        counsellor_names=names,
-        supervisor_ids=frozenset(m.user_id for m in staff.supervisors),
-        outcomes=staff.outcomes,
-        max_active_cases=staff.max_active_cases,
-        abandon_after=staff.abandon_after,
-        silent_close_after=staff.silent_close_after,
-        rating_request=staff.rating_request,
     )
 
 
@@ -282,15 +261,9 @@ def load_services(config: Config, clock: Clock) -> Services:
         triage=triage,
         directory=directory,
         entitlements=entitlements,
-        staff=staff_settings(config),
-        policy=PolicySettings(context=timedelta(minutes=config.policy.context_minutes)),
-        retention=RetentionPolicy(
-            conversation_days=config.retention.conversation_days,
-            closed_case_days=config.retention.closed_case_days,
-            outcome_days=dict(config.retention.outcome_days),
-            audit_days=config.retention.audit_days,
-            delivery_days=config.retention.delivery_days,
-        ),
+        staff=config.staff,
+        policy=config.policy.settings,
+        retention=config.retention,
     )
 
 

@@ -19,11 +19,12 @@ import os
 import signal
 import sys
 import uuid
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Literal, Protocol, TextIO
 
+from bot import jobs
 from bot.app import Core, open_core, wall_clock
 from bot.config import Config, ConfigError, load_config
 from bot.logs import setup_logging
@@ -173,7 +174,7 @@ async def run(config: Config, *, clock: Clock) -> int:
         for channel in channels:
             await channel.start()
             started.append(channel)
-        watching = asyncio.create_task(watch_cases(core, core.wake, stop))
+        watching = asyncio.create_task(jobs.watch_cases(core, core.wake, stop))
         await stop.wait()
     finally:
         stop.set()
@@ -183,38 +184,6 @@ async def run(config: Config, *, clock: Clock) -> int:
             await channel.stop()
         await core.close()
     return 0
-
-
-WATCH_EVERY = 5.0  # seconds; well under the shortest alert delay (60 s for critical cases)
-PURGE_EVERY = timedelta(days=1)
-
-
-async def watch_cases(core: Core, wake: Callable[[], None], stop: asyncio.Event) -> None:
-    """Escalate unclaimed urgent cases, tell people when their place in the queue moves,
-    apologise for long waits, close silent cases, pick up edited articles; once a day, delete
-    what is past its retention time."""
-    last_purge: datetime | None = None  # by the core's clock: the first round purges
-    while not stop.is_set():
-        if last_purge is None or core.clock() - last_purge >= PURGE_EVERY:
-            try:
-                await core.purge(dry_run=False)
-            except Exception:
-                logging.getLogger(__name__).exception("purge failed",
-                                                      extra={"event": "purge_failed"})
-            last_purge = core.clock()
-        try:
-            report = await core.watch.run_once()
-            if report.escalated or report.apologised or report.closed or report.updated:
-                wake()
-            await core.refresh_knowledge()
-        except Exception:  # keep watching: a failed round is logged and retried
-            logging.getLogger(__name__).exception(
-                "case watch failed", extra={"event": "watch_failed"}
-            )
-        try:
-            await asyncio.wait_for(stop.wait(), WATCH_EVERY)
-        except TimeoutError:
-            pass
 
 
 async def chat(config: Config, name: str, *, clock: Clock) -> int:
@@ -322,9 +291,13 @@ async def zalo_authorize(
 async def purge(config: Config, dry_run: bool, *, clock: Clock) -> int:
     core = await open_core(config, clock=clock)
     try:
-        report = await core.purge(dry_run=dry_run)
+        report = await jobs.purge(core, dry_run=dry_run)
     finally:
         await core.close()
+    if report is None:
+        print("Another purge is running (by `hotline run` or another instance); nothing was"
+              " done. Try again in a few minutes.", file=sys.stderr)
+        return 1
     verb = "would delete" if dry_run else "deleted"
     for kind, count in report.counts.items():
         print(f"{verb} {count} {kind}")
@@ -424,7 +397,7 @@ def triage_eval(config: Config, file: str, out: TextIO) -> int:
     except (LabelledDataError, UnicodeDecodeError) as exc:
         print(f"hotline: triage eval: {' '.join(str(exc).split())}", file=sys.stderr)
         return 2
-    report = evaluate(path.name, messages, triage.assess)
+    report = evaluate(path.name, messages, triage.verdict)
     out.write("\n".join(lines(report)) + "\n")
     return 0
 

@@ -9,15 +9,17 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import yaml
 
+# The loader's one error: callers import it from here.
+from bot.config_values import ConfigError as ConfigError
 from bot.config_values import (
-    ConfigError,
     Section,
     as_bool,
     as_days_by_outcome,
@@ -29,7 +31,11 @@ from bot.config_values import (
     as_timezone,
     as_url,
     one_of,
+    staff_directory,
 )
+from flows.office_hours import OfficeHours
+from flows.ports import PolicySettings, StaffSettings
+from flows.retention import RetentionPolicy
 
 DEFAULT_BASE_URL = "https://api.telegram.org/bot"
 DEFAULT_BASE_FILE_URL = "https://api.telegram.org/file/bot"
@@ -52,35 +58,6 @@ class TelegramConfig:
 
 
 @dataclass(frozen=True)
-class StaffMember:
-    user_id: int
-    name: str = ""  # shown to citizens instead of the Telegram account; empty: first name
-
-
-DEFAULT_OUTCOMES = ("đã tư vấn", "chuyển tuyến", "can thiệp khẩn cấp", "không liên lạc được")
-
-
-@dataclass(frozen=True)
-class StaffConfig:
-    counsellors: tuple[StaffMember, ...] = ()
-    supervisors: tuple[StaffMember, ...] = ()
-    on_call: tuple[StaffMember, ...] = ()
-    critical_alert_after: float = 60.0
-    urgent_alert_after: float = 300.0
-    max_active_cases: int = 5
-    abandon_after: float = 1800.0
-    silent_close_after: float = 86400.0
-    outcomes: tuple[str, ...] = DEFAULT_OUTCOMES
-    rating_request: bool = True
-
-    def is_counsellor(self, user_id: int) -> bool:
-        return any(m.user_id == user_id for m in self.counsellors + self.supervisors)
-
-    def is_supervisor(self, user_id: int) -> bool:
-        return any(m.user_id == user_id for m in self.supervisors)
-
-
-@dataclass(frozen=True)
 class DatabaseConfig:
     url: str = "sqlite:///hotline.db"
 
@@ -95,7 +72,7 @@ class HotlineConfig:
     timezone: str = "Asia/Ho_Chi_Minh"
     knowledge_dir: str = ""  # empty: the knowledge/ folder shipped with the package
     kb_max_age_days: int = 365
-    office_hours: str = ""  # e.g. "mon-fri 07:30-17:00, sat 08:00-11:30"; empty: 24/7
+    # hotline.office_hours is read into the staff settings (StaffSettings.office_hours).
 
     @property
     def tz(self) -> ZoneInfo:
@@ -126,17 +103,8 @@ class ZaloConfig:
 
 
 @dataclass(frozen=True)
-class RetentionConfig:
-    conversation_days: int = 90
-    closed_case_days: int = 365
-    outcome_days: tuple[tuple[str, int], ...] = ()
-    audit_days: int = 1825
-    delivery_days: int = 7
-
-
-@dataclass(frozen=True)
 class PolicyConfig:
-    context_minutes: float = 10.0  # a follow-up leans on the last answer for this long
+    settings: PolicySettings = field(default_factory=PolicySettings)  # policy.context_minutes
     dense: str = "auto"  # "auto": meaning-based retrieval when the encoder loads; "off"
     encoder_threads: int = 1  # threads for the encoder; the rest of the CPU serves replies
     vector_cache: str = ""  # empty: vectors/ in the knowledge folder
@@ -150,12 +118,12 @@ class LoggingConfig:
 @dataclass(frozen=True)
 class Config:
     telegram: TelegramConfig = field(default_factory=TelegramConfig)
-    staff: StaffConfig = field(default_factory=StaffConfig)
+    staff: StaffSettings = field(default_factory=StaffSettings)
     database: DatabaseConfig = field(default_factory=DatabaseConfig)
     hotline: HotlineConfig = field(default_factory=HotlineConfig)
     delivery: DeliveryConfig = field(default_factory=DeliveryConfig)
     zalo: ZaloConfig = field(default_factory=ZaloConfig)
-    retention: RetentionConfig = field(default_factory=RetentionConfig)
+    retention: RetentionPolicy = field(default_factory=RetentionPolicy)
     policy: PolicyConfig = field(default_factory=PolicyConfig)
     logging: LoggingConfig = field(default_factory=LoggingConfig)
 
@@ -164,35 +132,6 @@ class Config:
         if self.hotline.knowledge_dir:
             return Path(self.hotline.knowledge_dir)
         return Path(__file__).resolve().parent.parent / "knowledge"
-
-
-def _members(value: Any, where: str) -> tuple[StaffMember, ...]:
-    """A list of ids, `{id: name}` mappings, or (from the environment) '5001,5002'."""
-    if isinstance(value, (int, str)):
-        items: list[Any] = [p for p in str(value).split(",") if p.strip()]
-    elif isinstance(value, list):
-        items = value
-    else:
-        raise ConfigError(f"{where}: must be a list of Telegram user ids, got {value!r}")
-    members: list[StaffMember] = []
-    for item in items:
-        if isinstance(item, dict):
-            uid, name = item.get("id"), str(item.get("name", "") or "")
-        else:
-            uid, name = item, ""
-        try:
-            members.append(StaffMember(int(str(uid).strip()), name))
-        except ValueError:
-            raise ConfigError(f"{where}: {uid!r} is not a Telegram user id") from None
-    return tuple(members)
-
-
-def _merge_names(
-    members: tuple[StaffMember, ...], named: tuple[StaffMember, ...]
-) -> tuple[StaffMember, ...]:
-    """Ids from the environment keep the display names given in config.yaml."""
-    names = {m.user_id: m.name for m in named if m.name}
-    return tuple(StaffMember(m.user_id, m.name or names.get(m.user_id, "")) for m in members)
 
 
 # ---------------------------------------------------------------- building Config
@@ -221,11 +160,16 @@ def build_config(data: Mapping[str, Any], env: Mapping[str, str]) -> Config:
     for section in data:
         if section not in known:
             raise ConfigError(f"{section}: unknown section (known: {', '.join(sorted(known))})")
+    # In the order of the sections, so that of two mistakes the same one is named first.
+    telegram = _telegram(Section("telegram", data.get("telegram"), env))
+    staff = _staff(Section("staff", data.get("staff"), env))
+    database = _database(Section("database", data.get("database"), env))
+    hotline, office_hours = _hotline(Section("hotline", data.get("hotline"), env))
     return Config(
-        telegram=_telegram(Section("telegram", data.get("telegram"), env)),
-        staff=_staff(Section("staff", data.get("staff"), env)),
-        database=_database(Section("database", data.get("database"), env)),
-        hotline=_hotline(Section("hotline", data.get("hotline"), env)),
+        telegram=telegram,
+        staff=replace(staff, office_hours=office_hours),
+        database=database,
+        hotline=hotline,
         delivery=_delivery(Section("delivery", data.get("delivery"), env)),
         zalo=_zalo(Section("zalo", data.get("zalo"), env)),
         retention=_retention(Section("retention", data.get("retention"), env)),
@@ -271,15 +215,11 @@ def _telegram(s: Section) -> TelegramConfig:
     return cfg
 
 
-def _staff(s: Section) -> StaffConfig:
-    d = StaffConfig()
-    named = _members(s.data.get("counsellors") or [], "staff.counsellors") + _members(
-        s.data.get("supervisors") or [], "staff.supervisors"
-    )
-    cfg = StaffConfig(
-        counsellors=_merge_names(s.get("counsellors", (), _members), named),
-        supervisors=_merge_names(s.get("supervisors", (), _members), named),
-        on_call=_merge_names(s.get("on_call", (), _members), named),
+def _staff(s: Section) -> StaffSettings:
+    """The staff settings but their office hours, which the hotline section gives."""
+    d = StaffSettings()
+    cfg = StaffSettings(
+        directory=staff_directory(s),
         critical_alert_after=s.get("critical_alert_after", d.critical_alert_after, as_float),
         urgent_alert_after=s.get("urgent_alert_after", d.urgent_alert_after, as_float),
         max_active_cases=s.get("max_active_cases", d.max_active_cases, as_int),
@@ -297,27 +237,30 @@ def _staff(s: Section) -> StaffConfig:
 
 def _database(s: Section) -> DatabaseConfig:
     url = s.get("url", DatabaseConfig().url, as_text).strip()
-    if not url.startswith(("sqlite:///", "postgresql://", "postgres://")):
-        raise ConfigError(
-            f"database.url: must start with sqlite:/// or postgresql://, got {url!r}"
-        )
-    if url.startswith("sqlite:///") and not url.removeprefix("sqlite:///"):
+    if url.startswith(("postgresql://", "postgres://")):
+        # Refused here, at start, until a server store exists: not later, at the first query.
+        raise ConfigError("database.url: PostgreSQL is not supported yet; use sqlite:///path")
+    if not url.startswith("sqlite:///"):
+        raise ConfigError(f"database.url: must start with sqlite:///, got {url!r}")
+    if not url.removeprefix("sqlite:///"):
         raise ConfigError("database.url: sqlite:/// needs a file path, e.g. sqlite:///hotline.db")
     return DatabaseConfig(url=url)
 
 
-def _hotline(s: Section) -> HotlineConfig:
+def _hotline(s: Section) -> tuple[HotlineConfig, OfficeHours]:
+    """The hotline section, and its office hours in its time zone (for the staff settings)."""
     d = HotlineConfig()
     cfg = HotlineConfig(
         name=s.get("name", d.name, as_text),
         timezone=s.get("timezone", d.timezone, as_timezone),
         knowledge_dir=s.get("knowledge_dir", d.knowledge_dir, as_text),
         kb_max_age_days=s.get("kb_max_age_days", d.kb_max_age_days, as_int),
-        office_hours=s.get("office_hours", d.office_hours, as_office_hours),
     )
+    # Empty: staffed around the clock.
+    office_hours = s.get("office_hours", OfficeHours(tz=cfg.tz), as_office_hours(cfg.tz))
     if cfg.knowledge_dir and not Path(cfg.knowledge_dir).is_dir():
         raise ConfigError(f"hotline.knowledge_dir: {cfg.knowledge_dir!r} is not a folder")
-    return cfg
+    return cfg, office_hours
 
 
 def _dense_mode(value: Any, where: str) -> str:
@@ -329,13 +272,15 @@ def _dense_mode(value: Any, where: str) -> str:
 
 def _policy(s: Section) -> PolicyConfig:
     d = PolicyConfig()
+    context_minutes = s.get("context_minutes", d.settings.context / timedelta(minutes=1),
+                            as_float)
     cfg = PolicyConfig(
-        context_minutes=s.get("context_minutes", d.context_minutes, as_float),
+        settings=PolicySettings(context=timedelta(minutes=context_minutes)),
         dense=s.get("dense", d.dense, _dense_mode),
         encoder_threads=s.get("encoder_threads", d.encoder_threads, as_int),
         vector_cache=s.get("vector_cache", d.vector_cache, as_text).strip(),
     )
-    if cfg.context_minutes < 0:
+    if context_minutes < 0:
         raise ConfigError("policy.context_minutes: must be 0 or more")
     if not 1 <= cfg.encoder_threads <= 64:
         raise ConfigError("policy.encoder_threads: must be between 1 and 64")
@@ -379,12 +324,12 @@ def _zalo(s: Section) -> ZaloConfig:
     return cfg
 
 
-def _retention(s: Section) -> RetentionConfig:
-    d = RetentionConfig()
-    cfg = RetentionConfig(
+def _retention(s: Section) -> RetentionPolicy:
+    d = RetentionPolicy()
+    cfg = RetentionPolicy(
         conversation_days=s.get("conversation_days", d.conversation_days, as_int),
         closed_case_days=s.get("closed_case_days", d.closed_case_days, as_int),
-        outcome_days=s.get("outcome_days", d.outcome_days, as_days_by_outcome),
+        outcome_days=s.get("outcome_days", dict(d.outcome_days), as_days_by_outcome),
         audit_days=s.get("audit_days", d.audit_days, as_int),
         delivery_days=s.get("delivery_days", d.delivery_days, as_int),
     )

@@ -1,5 +1,6 @@
 """Reading configuration values: one section's YAML overlaid by HOTLINE_<SECTION>_<KEY>, and
-converters that turn text into typed values or raise a ConfigError naming the key."""
+converters that turn text into typed values (the domain's own where it has them: office hours,
+the staff directory) or raise a ConfigError naming the key."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from typing import Any, TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from flows.office_hours import OfficeHours, OfficeHoursError
+from flows.staff import DESK_ROLES, Role, StaffDirectory, StaffMember
 
 T = TypeVar("T")
 
@@ -91,13 +93,16 @@ def as_url(value: Any, where: str) -> str:
     return text
 
 
-def as_office_hours(value: Any, where: str) -> str:
-    text = str(value).strip()
-    try:
-        OfficeHours.parse(text, ZoneInfo("UTC"))
-    except OfficeHoursError as exc:
-        raise ConfigError(f"{where}: {exc}") from None
-    return text
+def as_office_hours(tz: ZoneInfo) -> Callable[[Any, str], OfficeHours]:
+    """Office hours in `tz`, read by the domain's own parser."""
+
+    def convert(value: Any, where: str) -> OfficeHours:
+        try:
+            return OfficeHours.parse(str(value), tz)
+        except OfficeHoursError as exc:
+            raise ConfigError(f"{where}: {exc}") from None
+
+    return convert
 
 
 def as_timezone(value: Any, where: str) -> str:
@@ -119,7 +124,61 @@ def as_list(value: Any, where: str) -> tuple[str, ...]:
     return tuple(i for i in items if i)
 
 
-def as_days_by_outcome(value: Any, where: str) -> tuple[tuple[str, int], ...]:
+def as_days_by_outcome(value: Any, where: str) -> dict[str, int]:
     if not isinstance(value, dict):
         raise ConfigError(f"{where}: must map outcomes to days, e.g. {{chuyển tuyến: 730}}")
-    return tuple((str(k), as_int(v, f"{where}.{k}")) for k, v in value.items())
+    return {str(k): as_int(v, f"{where}.{k}") for k, v in value.items()}
+
+
+Entry = tuple[int, str]  # a staff list's (Telegram user id, display name)
+NOBODY: tuple[Entry, ...] = ()
+LISTS = {"counsellors": Role.COUNSELLOR, "supervisors": Role.SUPERVISOR, "on_call": Role.ON_CALL}
+
+
+def as_staff_entries(value: Any, where: str) -> tuple[Entry, ...]:
+    """A list of ids, `{id: name}` mappings, or (from the environment) '5001,5002'."""
+    if isinstance(value, (int, str)):
+        items: list[Any] = [p for p in str(value).split(",") if p.strip()]
+    elif isinstance(value, list):
+        items = value
+    else:
+        raise ConfigError(f"{where}: must be a list of Telegram user ids, got {value!r}")
+    entries: list[Entry] = []
+    for item in items:
+        if isinstance(item, dict):
+            uid, name = item.get("id"), str(item.get("name", "") or "")
+        else:
+            uid, name = item, ""
+        try:
+            entries.append((int(str(uid).strip()), name))
+        except ValueError:
+            raise ConfigError(f"{where}: {uid!r} is not a Telegram user id") from None
+    return tuple(entries)
+
+
+def staff_directory(s: Section) -> StaffDirectory:
+    """One member per person listed under counsellors, supervisors or on_call, with the roles
+    of every list naming them. Configs list Telegram user ids: each becomes the member's staff
+    id and Telegram address alike, so cases and audit rows written before keep their meaning."""
+    # Ids from the environment keep the display names given in config.yaml.
+    named = {
+        uid: name
+        for key in ("counsellors", "supervisors")
+        for uid, name in as_staff_entries(s.data.get(key) or [], f"staff.{key}")
+        if name
+    }
+    roles: dict[int, set[Role]] = {}
+    names: dict[Role, dict[int, str]] = {role: {} for role in LISTS.values()}
+    for key, role in LISTS.items():
+        for uid, name in s.get(key, NOBODY, as_staff_entries):
+            roles.setdefault(uid, set()).add(role)
+            if name or named.get(uid):
+                names[role][uid] = name or named[uid]
+    # The desk shows the last name the counsellor and supervisor lists give; an on-call
+    # entry's name counts only for someone in neither.
+    desk = names[Role.COUNSELLOR] | names[Role.SUPERVISOR]
+    return StaffDirectory(tuple(
+        StaffMember(uid, desk.get(uid, "") if r & DESK_ROLES else names[Role.ON_CALL].get(uid, ""),
+                    frozenset(r), {"telegram": str(uid)})
+        for uid, r in roles.items()
+    ))

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 from flows.cases import Case, CaseStatus, StaffPost, card_refresh
 from flows.messages import Outgoing, Priority
 from flows.ports import Assessor
+from flows.staff import staff_actor
 from flows.store import CorrectedCase, Correction
 from flows.turn import Step
 
@@ -133,8 +134,8 @@ def _refusal(turn: StaffTurn, case: Case | None) -> str | None:
         return turn.text("staff_no_case")
     if not case.is_open:
         return turn.text("staff_correction_closed", case=case)
-    actor = turn.incoming.actor_id
-    if actor in turn.services.staff.supervisor_ids or case.claimed_by == actor:
+    staff_id = turn.staff_id
+    if turn.services.staff.directory.is_supervisor(staff_id) or case.claimed_by == staff_id:
         return None
     if case.status == CaseStatus.WAITING:
         return turn.text("staff_correction_claim_first", case=case)
@@ -150,7 +151,7 @@ def _reply(text: str) -> Step:
 async def _correct(turn: StaffTurn, case: Case, *, priority: Priority | None = None,
                    category: str | None = None) -> Step:
     tx, now = turn.tx, turn.now
-    actor = f"tg:{turn.incoming.actor_id}"
+    actor = staff_actor(turn.staff_id)
     before = _before(case)
     details = case.details if BEFORE in case.details else dict(case.details) | {BEFORE: before}
     await tx.update_case(case.id, priority=priority, category=category, details=details)

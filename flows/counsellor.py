@@ -7,8 +7,13 @@ note; /dong closes with an outcome; /chuyen hands the case to another counsellor
 /loai (and the level buttons on the case card) correct triage's level and category
 (flows/corrections.py).
 
-Button data on staff posts is read here only (`parse_case_button`); it is built by
-`flows.cases.claim_data` (every flow that posts a claim button) and `level_data` here.
+Button data on staff posts is read here (`parse_case_button`): the claim button's through
+`flows.cases.parse_claim`, next to `claim_data` that builds it, the level buttons' through
+`level_data` here.
+
+Staff act through a channel (today the Telegram group), which reports them by its own address;
+the staff directory turns that into the member, whose staff id the cases and the audit log
+(`staff:<id>`) name.
 """
 
 from __future__ import annotations
@@ -17,12 +22,13 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 from flows import corrections, handoff
-from flows.cases import CLAIM, Case, CaseStatus, StaffPost, card_refresh
+from flows.cases import Case, CaseStatus, StaffPost, card_refresh, closing_post, parse_claim
 from flows.messages import Handled, Outgoing, Priority, StaffIncoming
 from flows.ordering import KeyedLocks
 from flows.outbox import write_step
 from flows.ports import Services
-from flows.reports import queue_text, stats_text
+from flows.reports import case_label, day_figures, queue_rows
+from flows.staff import StaffMember, outsider_actor, staff_actor
 from flows.store import Store, Transaction
 from flows.turn import FlowName, Notice, PersonFlow, Step
 
@@ -44,8 +50,9 @@ def level_data(case_id: int, level: Priority) -> str:
 
 def parse_case_button(data: str) -> CaseButton | None:
     """The button's request, or None for data that is not a case button (or is malformed)."""
-    if data.startswith(CLAIM):
-        return CaseButton("claim", _int(data.removeprefix(CLAIM)))
+    claimed = parse_claim(data)
+    if claimed is not None:
+        return CaseButton("claim", claimed)
     if data.startswith(LEVEL):
         case_id, _, level = data.removeprefix(LEVEL).partition(":")
         if level in {p.value for p in Priority}:
@@ -66,14 +73,34 @@ class StaffTurn:
         self.tx = tx
         self.services = services
         self.now = services.clock()
+        self.member: StaffMember | None = services.staff.directory.by_address(
+            incoming.channel, str(incoming.actor_id))
 
     def text(self, template: str, /, **values: object) -> str:
         return self.services.render.render(template, **values)
 
     @property
+    def may_act(self) -> bool:
+        return self.member is not None and self.member.may_act
+
+    @property
+    def staff_id(self) -> int:
+        """The acting member's staff id; only members who may act reach the handlers."""
+        if self.member is None:
+            raise LookupError("not a staff member: the desk refuses them before any action")
+        return self.member.id
+
+    @property
+    def actor(self) -> str:
+        """Who acted, as the audit log names them."""
+        if self.member is None:
+            return outsider_actor(self.incoming.channel, str(self.incoming.actor_id))
+        return staff_actor(self.member.id)
+
+    @property
     def actor_name(self) -> str:
-        names = self.services.staff.counsellor_names
-        return names.get(self.incoming.actor_id) or self.incoming.actor_name
+        name = self.services.staff.directory.name_of(self.member.id if self.member else None)
+        return name or self.incoming.actor_name
 
     def here(self, text: str, case: Case | None = None) -> StaffPost:
         """A post where the staff member acted (the case's topic, or General)."""
@@ -88,9 +115,6 @@ class StaffDesk:
         self.store = store
         self.services = services
         self.locks = KeyedLocks()
-
-    def may_act(self, actor_id: int) -> bool:
-        return actor_id in self.services.staff.counsellor_names
 
     async def handle(self, incoming: StaffIncoming) -> Handled:
         async with self.locks.hold(("staff", incoming.thread_id or incoming.button)):
@@ -113,10 +137,10 @@ class StaffDesk:
 
     async def route(self, turn: StaffTurn) -> Step:
         incoming = turn.incoming
-        if not self.may_act(incoming.actor_id):
+        if not turn.may_act:
             if not (incoming.button or incoming.command):
                 return Step(route="staff_ignored")  # small talk in the group: not ours
-            await turn.tx.audit(f"tg:{incoming.actor_id}", "refused", turn.now,
+            await turn.tx.audit(turn.actor, "refused", turn.now,
                                 detail=incoming.command or incoming.button[:40])
             return Step(route="refused", replies=[Outgoing(turn.text("staff_refused"))])
         pressed = parse_case_button(incoming.button) if incoming.button else None
@@ -144,11 +168,11 @@ class StaffDesk:
 
 
 async def claim(turn: StaffTurn, case: Case | None) -> Step:
-    actor = turn.incoming.actor_id
+    actor = turn.staff_id
     if case is None:
         return Step(route="claim", replies=[Outgoing(turn.text("staff_no_case"))])
     if case.status != CaseStatus.WAITING:
-        taken = turn.services.staff.counsellor_names.get(case.claimed_by or 0, "")
+        taken = turn.services.staff.directory.name_of(case.claimed_by)
         return Step(route="claim",
                     replies=[Outgoing(turn.text("staff_claim_taken", case=case, by=taken))])
     mine = await turn.tx.active_cases_of(actor)
@@ -158,7 +182,7 @@ async def claim(turn: StaffTurn, case: Case | None) -> Step:
     if not await turn.tx.claim_case(case.id, actor, turn.now):
         return Step(route="claim", replies=[Outgoing(turn.text("staff_claim_taken", case=case,
                                                                 by=""))])
-    await turn.tx.audit(f"tg:{actor}", "case_claimed", turn.now, case_id=case.id)
+    await turn.tx.audit(turn.actor, "case_claimed", turn.now, case_id=case.id)
     person_note = Outgoing(turn.text("counsellor_joined", name=turn.actor_name))
     return Step(
         route="claim",
@@ -173,8 +197,8 @@ async def claim(turn: StaffTurn, case: Case | None) -> Step:
 
 
 def _owns(turn: StaffTurn, case: Case) -> bool:
-    actor = turn.incoming.actor_id
-    return case.claimed_by == actor or actor in turn.services.staff.supervisor_ids
+    actor = turn.staff_id
+    return case.claimed_by == actor or turn.services.staff.directory.is_supervisor(actor)
 
 
 def _say(turn: StaffTurn, case: Case | None, text: str) -> Step:
@@ -192,7 +216,7 @@ async def relay(turn: StaffTurn, case: Case) -> Step:
     kind = incoming.attachment.kind if incoming.attachment else "text"
     await turn.tx.add_message(case.person_id, "staff", kind, incoming.text, turn.now,
                               event_id=incoming.event_id, case_id=case.id,
-                              meta={"by": incoming.actor_id, "edited": incoming.edited})
+                              meta={"by": turn.staff_id, "edited": incoming.edited})
     await turn.tx.mark_first_reply(case.id, turn.now)
     text = turn.text("counsellor_message", name=turn.actor_name, text=incoming.text,
                      edited=incoming.edited, kind=kind)
@@ -209,8 +233,8 @@ async def note(turn: StaffTurn, case: Case | None) -> Step:
     if turn.incoming.command == "ghichu":
         body = turn.incoming.command_args
     await turn.tx.add_message(case.person_id, "note", "text", body, turn.now, case_id=case.id,
-                              meta={"by": turn.incoming.actor_id})
-    await turn.tx.audit(f"tg:{turn.incoming.actor_id}", "note_added", turn.now, case_id=case.id)
+                              meta={"by": turn.staff_id})
+    await turn.tx.audit(turn.actor, "note_added", turn.now, case_id=case.id)
     return _say(turn, case, turn.text("staff_note_saved"))
 
 
@@ -224,15 +248,14 @@ async def close(turn: StaffTurn, case: Case | None) -> Step:
     if outcome is None:
         return _say(turn, case, turn.text("staff_outcomes", outcomes=outcomes))
     await turn.tx.set_case_status(case.id, CaseStatus.CLOSED, turn.now, outcome=outcome)
-    await turn.tx.audit(f"tg:{turn.incoming.actor_id}", "case_closed", turn.now,
-                        case_id=case.id, detail=outcome)
+    await turn.tx.audit(turn.actor, "case_closed", turn.now, case_id=case.id, detail=outcome)
     message, data = handoff.closing_message(turn.services, case)
     return Step(
         route="close",
         # The card first: once the topic is closed, nothing more is posted in it.
         staff=[card_refresh(case),
-               StaffPost(turn.text("staff_closed", case=case, outcome=outcome,
-                                   name=turn.actor_name), case_id=case.id, edit="close")],
+               closing_post(turn.text("staff_closed", case=case, outcome=outcome,
+                                      name=turn.actor_name), case)],
         notices=[Notice(case.channel, case.external_id, message)] if message else [],
         case_id=case.id,
         person_flow=PersonFlow(case.person_id, FlowName.MENU, data),
@@ -244,14 +267,15 @@ async def transfer(turn: StaffTurn, case: Case | None) -> Step:
         return _say(turn, case, turn.text("staff_transfer_not_active"))
     if not _owns(turn, case):
         return _say(turn, case, turn.text("staff_not_yours", case=case))
-    target = _find_counsellor(turn, turn.incoming.command_args)
+    directory = turn.services.staff.directory
+    target = directory.find_counsellor(turn.incoming.command_args)
     if target is None:
-        names = turn.services.staff.counsellor_names
+        names = directory.counsellor_names()
         return _say(turn, case, turn.text("staff_transfer_who", names=names))
-    await turn.tx.set_claimant(case.id, target)
-    await turn.tx.audit(f"tg:{turn.incoming.actor_id}", "case_transferred", turn.now,
-                        case_id=case.id, detail=f"to tg:{target}")
-    name = turn.services.staff.counsellor_names[target]
+    await turn.tx.set_claimant(case.id, target.id)
+    await turn.tx.audit(turn.actor, "case_transferred", turn.now,
+                        case_id=case.id, detail=f"to {staff_actor(target.id)}")
+    name = target.name
     return Step(
         route="transfer",
         staff=[StaffPost(turn.text("staff_transferred", case=case, name=name), case_id=case.id)],
@@ -265,24 +289,27 @@ async def transfer(turn: StaffTurn, case: Case | None) -> Step:
 
 
 async def _viewed(turn: StaffTurn, what: str) -> None:
-    await turn.tx.audit(f"tg:{turn.incoming.actor_id}", f"viewed_{what}", turn.now)
+    await turn.tx.audit(turn.actor, f"viewed_{what}", turn.now)
 
 
 async def show_queue(turn: StaffTurn, case: Case | None) -> Step:
     await _viewed(turn, "queue")
     waiting = await turn.tx.cases_waiting()
-    return _say(turn, case, queue_text(turn, waiting))
+    rows = queue_rows(waiting, turn.now, lambda c: case_label(turn.services, c))
+    return _say(turn, case, turn.text("staff_queue", rows=rows))
 
 
 async def my_cases(turn: StaffTurn, case: Case | None) -> Step:
     await _viewed(turn, "my_cases")
-    mine = await turn.tx.active_cases_of(turn.incoming.actor_id)
+    mine = await turn.tx.active_cases_of(turn.staff_id)
     return _say(turn, case, turn.text("staff_my_cases", cases=mine))
 
 
 async def show_stats(turn: StaffTurn, case: Case | None) -> Step:
     await _viewed(turn, "stats")
-    return _say(turn, case, await stats_text(turn))
+    day = await day_figures(turn.tx, turn.now, turn.services.staff.office_hours.tz,
+                            lambda c: case_label(turn.services, c))
+    return _say(turn, case, turn.text("staff_stats", day=day))
 
 
 async def claim_here(turn: StaffTurn, case: Case | None) -> Step:
@@ -328,17 +355,4 @@ def _match_outcome(arg: str, outcomes: tuple[str, ...]) -> str | None:
     for outcome in outcomes:
         if outcome.lower() == arg or outcome.lower().startswith(arg):
             return outcome
-    return None
-
-
-def _find_counsellor(turn: StaffTurn, arg: str) -> int | None:
-    arg = arg.strip().lstrip("@").lower()
-    if not arg:
-        return None
-    names = turn.services.staff.counsellor_names
-    if arg.isdigit() and int(arg) in names:
-        return int(arg)
-    for uid, name in names.items():
-        if name and name.lower() == arg:
-            return uid
     return None

@@ -10,20 +10,18 @@
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Awaitable, Callable
 from dataclasses import replace
 
 from flows import emergency, entitlement, handoff, menu, policy, privacy
-from flows.messages import Handled, Incoming, IncomingKind, Outgoing
+from flows.messages import Handled, Incoming, IncomingKind, Outgoing, TriageLevel
 from flows.ordering import KeyedLocks
 from flows.outbox import write_step
 from flows.ports import Assessment, Services
-from flows.store import Store
+from flows.store import Store, person_key
 from flows.turn import FlowName, Step, Turn
 
 FlowHandler = Callable[[Turn], Awaitable[Step]]
-LONG_TEXT = 2_000  # characters; longer messages are triaged off the event loop
 
 
 async def consented(turn: Turn) -> Step:
@@ -148,6 +146,9 @@ class Dispatcher:
     def __init__(self, store: Store, services: Services) -> None:
         self.store = store
         self.services = services
+        # Arrival order within this process: one person's messages reach triage and the store
+        # one at a time, in the order they came. Across instances, the store's
+        # `transaction(person=…)` keeps one person's units of work apart.
         self.locks = KeyedLocks()
 
     async def handle(self, incoming: Incoming) -> Handled:
@@ -155,13 +156,14 @@ class Dispatcher:
             return await self._handle(incoming)
 
     async def _handle(self, incoming: Incoming) -> Handled:
-        # Triage is pure and fast: done before queueing for the store, so that a message that
-        # signals danger is handled ahead of ordinary ones.
-        assessment = await self.assess_off_loop(incoming)
+        # Triage's one full assessment of this message, made before queueing for the store so
+        # that a message that signals danger is handled ahead of ordinary ones.
+        assessment = await self.assess(incoming)
         urgent = self.is_urgent(incoming, assessment)
         if not urgent:
             await self.warm_search(incoming)
-        async with self.store.transaction(urgent=urgent) as tx:
+        async with self.store.transaction(person=person_key(incoming.channel, incoming.user_id),
+                                          urgent=urgent) as tx:
             if await tx.is_processed(incoming.channel, incoming.event_id):
                 return Handled(route="duplicate")
             now = self.services.clock()
@@ -199,7 +201,8 @@ class Dispatcher:
         fresh one and marks the event processed: the person is answered, not left waiting.
         """
         async with self.locks.hold((incoming.channel, incoming.user_id)):
-            async with self.store.transaction() as tx:
+            async with self.store.transaction(
+                    person=person_key(incoming.channel, incoming.user_id)) as tx:
                 if await tx.is_processed(incoming.channel, incoming.event_id):
                     return
                 now = self.services.clock()
@@ -225,7 +228,7 @@ class Dispatcher:
             # A person answering the emergency questions or already with a counsellor is read
             # by a human: the model alone does not re-raise their address or a "dạ em chờ".
             assessment = None
-        if assessment is not None and assessment.level != "none":
+        if assessment is not None and assessment.level != TriageLevel.NONE:
             # Safety first: danger in any message wins over whatever flow the person is in.
             if turn.person.flow in (FlowName.WAITING, FlowName.TALKING):
                 step = await emergency.during_case(turn, assessment)
@@ -249,28 +252,34 @@ class Dispatcher:
                 and incoming.text.strip()):
             await search.warm(incoming.text)
 
-    def is_urgent(self, incoming: Incoming, assessment: Assessment | None = None) -> bool:
-        """Does this message signal danger (or ask for emergency help)? Pure and fast, so
-        channels may ask before storing it, to put it ahead of ordinary work."""
-        if incoming.button == menu.MENU_EMERGENCY or incoming.command in ("khancap", "sos"):
+    def is_urgent(self, incoming: Incoming, assessment: Assessment | None) -> bool:
+        """Does this message signal danger (or ask for emergency help)? Read from the one
+        assessment `handle` made of it."""
+        if self._asks_for_help(incoming):
             return True
-        if assessment is None:
-            text = self._text(incoming)
-            triage = self.services.triage
-            assessment = triage.quick(text) if triage is not None and text else None
-        return assessment is not None and assessment.level != "none"
+        return assessment is not None and assessment.level != TriageLevel.NONE
 
-    async def assess_off_loop(self, incoming: Incoming) -> Assessment | None:
-        """Triage, on a worker thread for a long text: a 100,000-character message takes
-        about 0.1 s to scan whole, and the event loop keeps serving others meanwhile."""
-        if len(incoming.text) <= LONG_TEXT:
-            return self.assess(incoming)
-        return await asyncio.to_thread(self.assess, incoming)
-
-    def assess(self, incoming: Incoming) -> Assessment | None:
+    def urgent_at_a_glance(self, incoming: Incoming) -> bool:
+        """Rules only (no model, no review), for a channel ordering a batch before it is
+        stored: a fraction of a millisecond per message. No flow acts on it; the message's
+        full assessment runs once, in `handle`."""
+        if self._asks_for_help(incoming):
+            return True
         triage = self.services.triage
         text = self._text(incoming)
-        return triage.assess(text) if triage is not None and text else None
+        return triage is not None and bool(text) and triage.quick_check(text).is_emergency
+
+    async def assess(self, incoming: Incoming) -> Assessment | None:
+        """Triage's full assessment (both layers); the port reads a long text off the event
+        loop, so others are served meanwhile."""
+        triage = self.services.triage
+        text = self._text(incoming)
+        return await triage.assess(text) if triage is not None and text else None
+
+    @staticmethod
+    def _asks_for_help(incoming: Incoming) -> bool:
+        """The emergency button or command: the person says it is an emergency."""
+        return incoming.button == menu.MENU_EMERGENCY or incoming.command in ("khancap", "sos")
 
     @staticmethod
     def _text(incoming: Incoming) -> str:

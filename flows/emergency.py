@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from typing import Any, Protocol, runtime_checkable
 
 from flows.cases import LEVEL_PRIORITY, Case, StaffPost, claim_data, higher
-from flows.messages import Button, Outgoing, Priority
+from flows.messages import Button, Outgoing, Priority, TriageLevel
 from flows.ports import Assessment, Hotline
 from flows.turn import FlowName, Notice, Step, Turn
 
@@ -90,7 +90,7 @@ def category_label(turn: Turn, category: str | None) -> str:
 
 
 def first_reply(
-    turn: Turn, level: str, category: str | None, facets: frozenset[str] = NO_FACETS,
+    turn: Turn, level: TriageLevel, category: str | None, facets: frozenset[str] = NO_FACETS,
     province: str | None = None,
 ) -> Outgoing:
     priority = LEVEL_PRIORITY.get(level, Priority.URGENT)
@@ -140,7 +140,7 @@ def is_skip(turn: Turn) -> bool:
 
 
 async def open_or_raise(
-    turn: Turn, level: str, category: str | None, signals: tuple[str, ...]
+    turn: Turn, level: TriageLevel, category: str | None, signals: tuple[str, ...]
 ) -> tuple[Case, bool]:
     """The person's open case at the raised priority, or a new one. True if it is new."""
     priority = LEVEL_PRIORITY.get(level, Priority.URGENT)
@@ -166,7 +166,9 @@ async def open_or_raise(
     return updated, False
 
 
-def alert(turn: Turn, case: Case, level: str, signals: tuple[str, ...], *, new: bool) -> StaffPost:
+def alert(
+    turn: Turn, case: Case, level: TriageLevel, signals: tuple[str, ...], *, new: bool
+) -> StaffPost:
     text = turn.text(
         "staff_alert",
         case=case,
@@ -195,7 +197,7 @@ def on_call_notices(turn: Turn, case: Case) -> list[Notice]:
 
 
 async def begin(
-    turn: Turn, level: str, category: str | None, signals: tuple[str, ...],
+    turn: Turn, level: TriageLevel, category: str | None, signals: tuple[str, ...],
     facets: frozenset[str] = NO_FACETS,
 ) -> Step:
     case, new = await open_or_raise(turn, level, category, signals)
@@ -237,7 +239,7 @@ async def on_signal(turn: Turn, assessment: Assessment) -> Step:
 
 async def start(turn: Turn) -> Step:
     """/khancap or the menu button: the person says it is an emergency; believe them."""
-    return await begin(turn, "critical", None, ("người dùng bấm Báo khẩn cấp",))
+    return await begin(turn, TriageLevel.CRITICAL, None, ("người dùng bấm Báo khẩn cấp",))
 
 
 async def during_case(turn: Turn, assessment: Assessment) -> Step:

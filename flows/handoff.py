@@ -8,7 +8,7 @@ import statistics
 from datetime import datetime, timedelta
 from typing import Any
 
-from flows.cases import Case, CaseStatus, StaffPost, card_refresh, claim_data
+from flows.cases import Case, CaseStatus, StaffPost, card_refresh, claim_data, copy_address
 from flows.menu import main_menu
 from flows.messages import Button, IncomingKind, Outgoing, Priority
 from flows.ports import Services
@@ -106,11 +106,12 @@ async def join_queue(turn: Turn, topic: str, description: str) -> Step:
 
 
 def relay_post(turn: Turn, case: Case) -> StaffPost:
-    """What the person sent, as it should appear in the case's topic."""
+    """What the person sent, as it should appear in the case's topic (with their media, where
+    the staff channel can copy it from the person's channel)."""
     incoming = turn.incoming
     copy_from = ""
-    if incoming.attachment is not None and incoming.message_ref and incoming.channel == "telegram":
-        copy_from = f"telegram:{incoming.user_id}:{incoming.message_ref}"
+    if incoming.attachment is not None and incoming.message_ref:
+        copy_from = copy_address(incoming.channel, incoming.user_id, incoming.message_ref)
     text = turn.text("staff_relay", incoming=incoming, kind=incoming.kind.value)
     return StaffPost(text, case_id=case.id, priority=case.priority, copy_from=copy_from)
 

@@ -118,6 +118,20 @@ _PRIORITY_RANK = {Priority.CRITICAL: 0, Priority.URGENT: 1, Priority.REVIEW: 2,
                   Priority.NORMAL: 3}
 
 
+class TriageLevel(StrEnum):
+    """How much danger triage read in one message. The values are the strings the rules
+    (knowledge/triage.yaml), the stored cases and the logs have always used, and the ones
+    knowledge/ still produces: it may not import flows, so flows/triage.py converts them."""
+
+    NONE = "none"
+    URGENT = "urgent"
+    CRITICAL = "critical"
+
+    @property
+    def is_emergency(self) -> bool:
+        return self is not TriageLevel.NONE
+
+
 @dataclass(frozen=True)
 class Outgoing:
     """One reply to a person. Buttons are rows of buttons; channels without buttons number them."""

@@ -5,13 +5,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, Protocol
 
+from flows.messages import TriageLevel
 from flows.office_hours import OfficeHours
 from flows.retention import RetentionPolicy
+from flows.staff import Role, StaffDirectory
 
 if TYPE_CHECKING:
     from flows.entitlement import EntitlementRules
@@ -25,7 +27,7 @@ class Renderer(Protocol):
 
 class Assessment(Protocol):
     @property
-    def level(self) -> str: ...  # none | urgent | critical
+    def level(self) -> TriageLevel: ...
 
     @property
     def category(self) -> str | None: ...
@@ -49,15 +51,20 @@ class Assessment(Protocol):
     def needs_check(self) -> bool: ...  # a model-only raise: a counsellor checks the level
 
 
-class Assessor(Protocol):
-    def assess(self, text: str) -> Assessment: ...
+class Triage(Protocol):
+    """Layered triage (flows/triage.py), asked once per message for the full assessment."""
 
-    def quick(self, text: str) -> Assessment: ...  # the rules alone, to order work early
+    async def assess(self, text: str) -> Assessment: ...  # both layers; keeps the loop serving
+
+    def quick_check(self, text: str) -> TriageLevel: ...  # rules only: to order a batch early
 
     @property
     def categories(self) -> tuple[str, ...]: ...  # ids, in the lexicon's order
 
     def category_label(self, category: str | None) -> str: ...
+
+
+Assessor = Triage  # the former name; flows/corrections.py still imports it
 
 
 class Hit(Protocol):
@@ -159,13 +166,10 @@ class StaffSettings:
     """Who is told about cases, how soon, and when counsellors are at their desks."""
 
     channel: str = "telegram"  # the channel that reaches supervisors and on-call staff directly
-    supervisors: tuple[str, ...] = ()
-    on_call: tuple[str, ...] = ()
+    directory: StaffDirectory = field(default_factory=StaffDirectory)
     critical_alert_after: float = 60.0  # seconds unclaimed before alerting again
     urgent_alert_after: float = 300.0
     office_hours: OfficeHours = field(default_factory=OfficeHours)
-    counsellor_names: Mapping[int, str] = field(default_factory=dict)  # counsellors+supervisors
-    supervisor_ids: frozenset[int] = frozenset()
     outcomes: tuple[str, ...] = (
         "đã tư vấn", "chuyển tuyến", "can thiệp khẩn cấp", "không liên lạc được",
     )
@@ -173,6 +177,16 @@ class StaffSettings:
     abandon_after: float = 1800.0  # seconds waiting before an apology and 'keep waiting'
     silent_close_after: float = 86400.0  # seconds of silence before an active case closes
     rating_request: bool = True  # the one message sent after a case closes
+
+    @property
+    def supervisors(self) -> tuple[str, ...]:
+        """The supervisors' addresses on `channel`, for escalations sent to them directly."""
+        return self.directory.addresses(Role.SUPERVISOR, self.channel)
+
+    @property
+    def on_call(self) -> tuple[str, ...]:
+        """The on-call staff's addresses on `channel`."""
+        return self.directory.addresses(Role.ON_CALL, self.channel)
 
 
 @dataclass(frozen=True)
@@ -191,7 +205,7 @@ class Services:
     render: Renderer
     clock: Clock  # the one clock, built by bot/app.py; flows never read the wall clock
     search: PolicySearch | None = None
-    triage: Assessor | None = None
+    triage: Triage | None = None
     directory: Directory | None = None
     staff: StaffSettings = field(default_factory=StaffSettings)
     retention: RetentionPolicy = field(default_factory=RetentionPolicy)

@@ -1,5 +1,8 @@
 """What supervisors and counsellors read: the queue, and today's figures; what the
-knowledge-base editors read: the questions it did not serve (`hotline kb gaps`)."""
+knowledge-base editors read: the questions it did not serve (`hotline kb gaps`).
+
+Reports are data: the staff desk's templates and the supervisors' console render the same
+figures, so nothing here renders text or knows who asked."""
 
 from __future__ import annotations
 
@@ -7,25 +10,14 @@ import statistics
 from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
-from typing import TYPE_CHECKING
+from datetime import datetime, tzinfo
 
 from flows.cases import Case
 from flows.messages import Priority
 from flows.ports import Services
-from flows.store import NO_ANSWER, UNHELPFUL, WHICH, GapQuestion
+from flows.store import NO_ANSWER, UNHELPFUL, WHICH, GapCounts, GapQuestion, Transaction
 
-if TYPE_CHECKING:
-    from flows.counsellor import StaffTurn
-
-
-def queue_text(turn: StaffTurn, waiting: Sequence[Case]) -> str:
-    rows = [
-        {"case": c, "minutes": int((turn.now - c.created_at).total_seconds() // 60),
-         "category": case_label(turn.services, c)}
-        for c in waiting
-    ]
-    return turn.text("staff_queue", rows=rows)
+CaseLabel = Callable[[Case], str]
 
 
 def case_label(services: Services, case: Case) -> str:
@@ -40,27 +32,81 @@ def percentile(values: Sequence[float], q: float) -> float:
     return ordered[max(0, min(len(ordered) - 1, int(round(q * (len(ordered) - 1)))))]
 
 
-async def stats_text(turn: StaffTurn) -> str:
-    tz = turn.services.staff.office_hours.tz
-    local = turn.now.astimezone(tz)
-    midnight = datetime(local.year, local.month, local.day, tzinfo=tz)
-    today = await turn.tx.cases_since(midnight)
-    gaps = await turn.tx.gap_counts(midnight)
-    waiting = await turn.tx.cases_waiting()
+def minutes_waiting(case: Case, now: datetime) -> int:
+    """Whole minutes since the case was opened (rounded down: 59 s is 0 minutes)."""
+    return int((now - case.created_at).total_seconds() // 60)
+
+
+# ---------------------------------------------------------------- the queue
+
+
+@dataclass(frozen=True)
+class QueueRow:
+    """One waiting case as staff see it in the queue."""
+
+    case: Case
+    minutes: int  # waited so far, whole minutes
+    category: str  # what it is about (`case_label`); "" when nothing is known
+
+
+def queue_rows(cases: Sequence[Case], now: datetime, label: CaseLabel) -> tuple[QueueRow, ...]:
+    """The waiting cases in the order given (the store's: priority, then waiting time)."""
+    return tuple(QueueRow(c, minutes_waiting(c, now), label(c)) for c in cases)
+
+
+# ---------------------------------------------------------------- today's figures
+
+
+@dataclass(frozen=True)
+class DayFigures:
+    """The cases opened since local midnight, what waits now, and the policy questions of
+    the day the assistant did not serve."""
+
+    total: int  # cases opened today
+    by_priority: Mapping[Priority, int]  # every level, in queue order; 0 when none
+    by_category: tuple[tuple[str, int], ...]  # label ("" when unknown), the most cases first
+    waiting: int  # cases waiting now, whenever opened
+    reviews: int  # of those, messages the assistant did not understand
+    oldest_review: int | None  # minutes the longest-waiting of them has waited
+    median: float | None  # minutes to the first reply, over today's answered cases
+    p90: float | None
+    answered: int  # today's cases with a first reply
+    unanswered: int  # policy questions not answered today
+    unhelpful: int  # answers rated 👎 today
+
+
+def local_midnight(now: datetime, tz: tzinfo) -> datetime:
+    local = now.astimezone(tz)
+    return datetime(local.year, local.month, local.day, tzinfo=tz)
+
+
+async def day_figures(tx: Transaction, now: datetime, tz: tzinfo, label: CaseLabel) -> DayFigures:
+    """Today's figures, "today" being the calendar day of `now` in `tz` (the office's)."""
+    midnight = local_midnight(now, tz)
+    today = await tx.cases_since(midnight)
+    gaps = await tx.gap_counts(midnight)
+    return figures_of(today, await tx.cases_waiting(), gaps, now, label)
+
+
+def figures_of(
+    today: Sequence[Case], waiting: Sequence[Case], gaps: GapCounts, now: datetime,
+    label: CaseLabel,
+) -> DayFigures:
+    """The figures from what the store holds: the cases opened today, those waiting now
+    and the day's knowledge-base gaps."""
     reviews = [c for c in waiting if c.priority is Priority.REVIEW]
     waits = [
         (c.first_reply_at - c.created_at).total_seconds() / 60
         for c in today if c.first_reply_at is not None
     ]
-    return turn.text(
-        "staff_stats",
+    priorities = Counter(c.priority for c in today)
+    return DayFigures(
         total=len(today),
-        by_priority=Counter(c.priority.value for c in today),
-        by_category=Counter(case_label(turn.services, c) or "khác" for c in today),
+        by_priority={p: priorities[p] for p in Priority},
+        by_category=tuple(Counter(label(c) for c in today).most_common()),
         waiting=len(waiting),
         reviews=len(reviews),
-        oldest_review=max((int((turn.now - c.created_at).total_seconds() // 60) for c in reviews),
-                          default=None),
+        oldest_review=max((minutes_waiting(c, now) for c in reviews), default=None),
         median=statistics.median(waits) if waits else None,
         p90=percentile(waits, 0.9) if waits else None,
         answered=len(waits),

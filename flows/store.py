@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, Protocol
 
 from flows.cases import Case, CaseStatus
@@ -141,6 +141,16 @@ class GapCounts:
     unhelpful: int
 
 
+# How long events replayed at start are the replaying instance's: they are handled within
+# seconds; a second instance starting meanwhile does not replay them again.
+REPLAY_LEASE = timedelta(minutes=5)
+
+
+def person_key(channel: str, external_id: str) -> str:
+    """The name a unit of work for one person locks under (`Store.transaction(person=…)`)."""
+    return f"{channel}:{external_id}"
+
+
 class Transaction(Protocol):
     async def person(self, channel: str, external_id: str, first_name: str = "") -> Person: ...
 
@@ -263,13 +273,43 @@ class Transaction(Protocol):
 
 
 class Store(Protocol):
+    instance: str  # this instance's name, the same after a restart; workers are named by it
+
     async def open(self) -> None: ...
 
     async def close(self) -> None: ...
 
-    def transaction(self, *, urgent: bool = False) -> AbstractAsyncContextManager[Transaction]:
-        """A unit of work; `urgent` ones (danger signalled) go before the others waiting."""
+    def transaction(
+        self, *, person: str = "", urgent: bool = False
+    ) -> AbstractAsyncContextManager[Transaction]:
+        """A unit of work; `urgent` ones (danger signalled) go before the others waiting.
+        Units of work for one `person` (a `person_key`) never run at the same time, on any
+        instance: each sees what the one before it committed."""
         ...
+
+    # Work shared by several workers or instances: each item or job is leased to one.
+    async def claim_due(
+        self, channel: str, worker: str, lease: timedelta, limit: int = 10
+    ) -> list[Delivery]:
+        """Lease the replies due now to `worker`, most urgent first; no other worker gets
+        them until they are marked sent, retried or undeliverable, or the lease runs out."""
+        ...
+
+    async def claim_inbound(
+        self, channel: str, worker: str, lease: timedelta
+    ) -> list[InboundEvent]:
+        """Lease the kept events not yet handled, oldest first, to replay them."""
+        ...
+
+    def singleton(
+        self, name: str, lease: timedelta, *, wait: bool = False
+    ) -> AbstractAsyncContextManager[bool]:
+        """A job that must run on one worker at a time (the case watch, the purge, the Zalo
+        token refresh): True for the one holder, False for the others (with `wait`, once
+        the holder is done or its lease ran out)."""
+        ...
+
+    async def singleton_holder(self, name: str) -> str | None: ...
 
     # The inbox: raw events stored before anything else happens.
     async def record_inbound(
@@ -279,7 +319,9 @@ class Store(Protocol):
     async def unprocessed_inbound(self, channel: str) -> list[InboundEvent]: ...
 
     # The outbox: replies not yet confirmed sent.
-    async def due_deliveries(self, channel: str, now: datetime, limit: int) -> list[Delivery]: ...
+    async def due_deliveries(self, channel: str, now: datetime, limit: int) -> list[Delivery]:
+        """What is due at `now`, leased or not (to look at; workers use `claim_due`)."""
+        ...
 
     async def mark_sent(self, delivery_id: int, at: datetime, ref: str = "") -> None: ...
 

@@ -18,22 +18,38 @@ The thresholds are fitted on the dev split and recorded in ``knowledge/triage_mo
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Protocol
 
-from flows.ports import Assessment
+from flows.messages import TriageLevel
 
 CACHED_TEXT = 4_096  # characters: the longest text whose rule reading is kept for reuse
+LONG_TEXT = 2_000  # characters; longer messages are triaged off the event loop
 # Cues that say a model-only raise is a false alarm.
 VETOES = frozenset({"hyperbole", "past", "resolved", "not_real", "trivial"})
 # Cues that say nobody needs a human: it is over and well ("giờ đã ổn rồi"), or hyperbole.
 CALM = frozenset({"resolved", "hyperbole"})
 
 
+class RuleAssessment(Protocol):
+    """The rules' own verdict (knowledge/triage.py). Its level is the plain string: knowledge
+    may not import flows, so `LayeredTriage` turns it into a `TriageLevel`."""
+
+    @property
+    def level(self) -> str: ...
+
+    @property
+    def category(self) -> str | None: ...
+
+    @property
+    def signals(self) -> tuple[str, ...]: ...
+
+
 class RuleReading(Protocol):
     @property
-    def assessment(self) -> Assessment: ...
+    def assessment(self) -> RuleAssessment: ...
 
     @property
     def vetoes(self) -> frozenset[str]: ...
@@ -96,7 +112,7 @@ class Thresholds:
 class Verdict:
     """The combined verdict on one message (an ``Assessment`` for the flows)."""
 
-    level: str
+    level: TriageLevel
     category: str | None
     signals: tuple[str, ...]
     facets: frozenset[str] = frozenset()
@@ -108,19 +124,19 @@ class Verdict:
 
     @property
     def is_emergency(self) -> bool:
-        return self.level != "none"
+        return self.level.is_emergency
 
 
 class LayeredTriage:
-    """The triage the flows call, once per message."""
+    """The triage the flows call (the `Triage` port of flows/ports.py), once per message."""
 
     def __init__(self, rules: RuleLayer, model: ModelLayer | None = None,
                  thresholds: Thresholds | None = None) -> None:
         self.rules = rules
         self.model = model
         self.thresholds = thresholds or Thresholds()
-        # A channel asks `quick` to order its work, then the dispatcher asks `assess`: the
-        # rules read each message once (short texts only are kept, a few hundred at most).
+        # A channel asks `quick_check` to order its batch, then the dispatcher asks `assess`:
+        # the rules read each message once (short texts only are kept, a few hundred at most).
         self._recent = lru_cache(maxsize=256)(rules.read)
 
     def _read(self, text: str) -> RuleReading:
@@ -133,48 +149,59 @@ class LayeredTriage:
     def categories(self) -> tuple[str, ...]:
         return self.rules.categories
 
-    def quick(self, text: str) -> Assessment:
-        """Rules only, for ordering work before it is stored (no model, no review)."""
-        return self._read(text).assessment
+    def quick_check(self, text: str) -> TriageLevel:
+        """The rules' level alone (no model, no review), for a channel ordering a batch
+        before it is stored; never the assessment a flow acts on."""
+        return TriageLevel(self._read(text).assessment.level)
 
-    def assess(self, text: str) -> Verdict:
+    async def assess(self, text: str) -> Verdict:
+        """The verdict, on a worker thread for a long text: a 100,000-character message takes
+        about 0.1 s to scan whole, and the event loop keeps serving others meanwhile."""
+        if len(text) <= LONG_TEXT:
+            return self.verdict(text)
+        return await asyncio.to_thread(self.verdict, text)
+
+    def verdict(self, text: str) -> Verdict:
+        """Both layers combined, in the caller's thread (scripts, the benchmark, `assess`)."""
         reading = self._read(text)
         found = reading.assessment
-        if found.level == "critical" or (found.level != "none" and self.model is None):
-            return Verdict(found.level, found.category, found.signals, reading.facets,
+        level = TriageLevel(found.level)
+        if level is TriageLevel.CRITICAL or (level.is_emergency and self.model is None):
+            return Verdict(level, found.category, found.signals, reading.facets,
                            layer="rules", reasons=found.signals)
-        if found.level == "urgent":
+        if level is TriageLevel.URGENT:
             return self._promoted(text, found, reading)
         calm = bool(reading.vetoes & CALM)
         situation = reading.situation and not calm
         if self.model is None:
-            return Verdict("none", None, (), reading.facets, review=situation)
+            return Verdict(TriageLevel.NONE, None, (), reading.facets, review=situation)
         score = self.model.score(text)
         t = self.thresholds
         review = situation or (score.p_emergency >= t.review_at and not calm)
         if score.p_emergency < t.raise_at or len(text.split()) < t.min_words:
-            return Verdict("none", None, (), reading.facets, review=review)
+            return Verdict(TriageLevel.NONE, None, (), reading.facets, review=review)
         veto = sorted(reading.vetoes & VETOES)
         if veto and score.p_emergency < t.veto_below:
-            return Verdict("none", None, (), reading.facets, review=review, vetoed=veto[0])
+            return Verdict(TriageLevel.NONE, None, (), reading.facets, review=review,
+                           vetoed=veto[0])
         critical = score.p_critical >= t.critical_at or reading.immediacy
         # A child category brings the child line by itself (knowledge/directory.yaml).
         facets = reading.facets
         # The model's words and probability are the signals counsellors see on the alert.
         reason = f"{score.reason} (cần người kiểm tra)"
-        return Verdict("critical" if critical else "urgent", score.category, (reason,), facets,
-                       layer="model", reasons=(score.reason,), needs_check=True)
+        level = TriageLevel.CRITICAL if critical else TriageLevel.URGENT
+        return Verdict(level, score.category, (reason,), facets, layer="model",
+                       reasons=(score.reason,), needs_check=True)
 
-
-    def _promoted(self, text: str, found: Assessment, reading: RuleReading) -> Verdict:
+    def _promoted(self, text: str, found: RuleAssessment, reading: RuleReading) -> Verdict:
         """A rules "urgent" that the model reads as critical (a person held now, a night
         outside in the cold) is raised to critical; the rules' reasons stay."""
         assert self.model is not None
         score = self.model.score(text)
         if score.p_critical < self.thresholds.promote_at:
-            return Verdict(found.level, found.category, found.signals, reading.facets,
+            return Verdict(TriageLevel.URGENT, found.category, found.signals, reading.facets,
                            layer="rules", reasons=found.signals)
-        return Verdict("critical", found.category, found.signals, reading.facets,
+        return Verdict(TriageLevel.CRITICAL, found.category, found.signals, reading.facets,
                        layer="rules+model", reasons=(*found.signals, score.reason),
                        needs_check=True)
 

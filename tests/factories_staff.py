@@ -9,9 +9,17 @@ from collections import Counter
 from datetime import UTC, datetime
 
 from bot.app import Core
+from flows.cases import claim_data
 from flows.messages import Attachment, Priority, StaffIncoming
+from flows.staff import Role, StaffMember
 
 _ids = itertools.count(1)
+
+
+def member(staff_id: int, name: str = "", *roles: Role) -> StaffMember:
+    """A staff member as config.yaml lists them: the Telegram user id is id and address."""
+    return StaffMember(staff_id, name, frozenset(roles or (Role.COUNSELLOR,)),
+                       {"telegram": str(staff_id)})
 
 
 def staff(
@@ -57,7 +65,7 @@ async def claim_race(core: Core, counsellors: list[int], cases: int) -> Counter[
         order = list(range(1, cases + 1))
         random.Random(uid).shuffle(order)
         for case_id in order:
-            handled = await core.desk.handle(staff(uid, button=f"case:claim:{case_id}"))
+            handled = await core.desk.handle(staff(uid, button=claim_data(case_id)))
             if "Bạn đã nhận ca" in handled.reply_text:
                 wins[case_id] += 1
 

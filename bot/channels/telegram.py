@@ -43,7 +43,7 @@ from flows.dispatch import Dispatcher
 from flows.messages import Outgoing
 from flows.outbox import STAFF_CHANNEL
 from flows.ports import Clock
-from flows.store import Delivery, InboundEvent, Store
+from flows.store import REPLAY_LEASE, Delivery, InboundEvent, Store
 
 log = logging.getLogger(__name__)
 
@@ -74,8 +74,9 @@ class InboxBot(ExtBot[None]):
         super().__init__(**kwargs)
 
     def _urgent(self, update: Update) -> bool:
+        # The rules-only glance: the full assessment runs once, when the update is handled.
         incoming = update_to_incoming(update, self._clock())
-        return incoming is not None and self._dispatcher.is_urgent(incoming)
+        return incoming is not None and self._dispatcher.urgent_at_a_glance(incoming)
 
     async def get_updates(self, *args: Any, **kwargs: Any) -> tuple[Update, ...]:
         updates = await super().get_updates(*args, **kwargs)
@@ -302,7 +303,8 @@ class TelegramChannel:
         )
 
     async def _replay_inbox(self) -> None:
-        pending = await self.store.unprocessed_inbound(CHANNEL)
+        pending = await self.store.claim_inbound(
+            CHANNEL, f"{self.store.instance}/{CHANNEL}", REPLAY_LEASE)
         for event in pending:
             update = Update.de_json(json.loads(event.payload), self.application.bot)
             await self.queue.requeue(update)

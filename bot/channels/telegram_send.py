@@ -28,6 +28,7 @@ from telegram.error import (
 from bot.channels.chunks import split_text
 from bot.channels.telegram_updates import CHANNEL
 from bot.delivery import RetryLater, Undeliverable
+from flows.cases import parse_copy_address
 from flows.messages import Outgoing
 
 TELEGRAM_TEXT_LIMIT = 4096
@@ -100,10 +101,9 @@ async def send_text(
 
 
 async def copy_into(
-    bot: Bot, chat_id: int, copy_from: str, *, thread_id: int | None = None
+    bot: Bot, chat_id: int, from_chat: str, message_id: str, *, thread_id: int | None = None
 ) -> str:
     """Copy a Telegram message (media with its caption) without showing where it came from."""
-    _, from_chat, message_id = copy_from.split(":")
     sent = await bot.copy_message(
         chat_id=chat_id, from_chat_id=int(from_chat), message_id=int(message_id),
         message_thread_id=thread_id,
@@ -116,6 +116,8 @@ async def send_outgoing(
 ) -> str:
     """The text, then the copied media if the message relays one."""
     ref = await send_text(bot, chat_id, message, thread_id=thread_id) if message.text else ""
-    if message.copy_from.startswith(f"{CHANNEL}:"):
-        ref = await copy_into(bot, chat_id, message.copy_from, thread_id=thread_id)
+    address = parse_copy_address(message.copy_from)
+    if address is not None and address[0] == CHANNEL:  # another channel's media stays there
+        _, from_chat, message_id = address
+        ref = await copy_into(bot, chat_id, from_chat, message_id, thread_id=thread_id)
     return ref

@@ -1,8 +1,10 @@
 """Posting into the counsellors' supergroup: one forum topic per case, General for the rest.
 
-The staff outbox addresses posts as `case:<id>` or `general`. A case's topic is created the
-first time something is posted for it, and created again when Telegram says it is gone
-("message thread not found": someone deleted it), after which the case card is posted again.
+Each post says what it asks for (`flows.cases.staff_target`): post in a case's topic, refresh
+its card, close its topic, post in General, or delete an erased case's topic. A case's topic is
+created the first time something is posted for it, and created again when Telegram says it is
+gone ("message thread not found": someone deleted it), after which the case card is posted
+again.
 """
 
 from __future__ import annotations
@@ -16,7 +18,15 @@ from telegram.ext import Application
 
 from bot.channels.telegram_send import delivery_errors, reply_markup, send_outgoing, send_text
 from bot.delivery import RetryLater
-from flows.cases import Case
+from flows.cases import (
+    Case,
+    CloseTopic,
+    DeleteTopic,
+    InCaseTopic,
+    InGeneral,
+    RefreshCard,
+    staff_target,
+)
 from flows.counsellor import is_card_button
 from flows.messages import Outgoing
 from flows.store import Store
@@ -46,17 +56,23 @@ class StaffSender:
 
     async def send(self, recipient: str, message: Outgoing) -> str:
         bot = self.application.bot
-        if recipient == "general":
+        target = staff_target(recipient, message.edit)
+        if isinstance(target, InGeneral):
             with delivery_errors():
                 return await send_outgoing(bot, self.chat_id, message)
-        if recipient.startswith("thread:"):
+        if isinstance(target, DeleteTopic):
             # An erased case: say so in General and delete its topic with the conversation.
             with delivery_errors():
                 ref = await send_outgoing(bot, self.chat_id, message)
-            if message.edit == "delete_topic":
-                await self.delete_topic(int(recipient.removeprefix("thread:")))
+            await self.delete_topic(int(target.thread))
             return ref
-        case_id = int(recipient.removeprefix("case:"))
+        return await self.post_for_case(target, message)
+
+    async def post_for_case(
+        self, target: InCaseTopic | RefreshCard | CloseTopic, message: Outgoing
+    ) -> str:
+        bot = self.application.bot
+        case_id = target.case_id
         case = await self.store.get_case(case_id)
         if case is None:
             with delivery_errors():  # the case was erased: post in General instead
@@ -66,12 +82,12 @@ class StaffSender:
             with delivery_errors():
                 if created and not _is_card(message):
                     await self.post_card(case, thread_id)
-                if message.edit == "card" and not created:
+                if isinstance(target, RefreshCard) and not created:
                     return await self.update_card(case, thread_id)
                 ref = await send_outgoing(bot, self.chat_id, message, thread_id=thread_id)
                 if _is_card(message):
                     await self.store.set_case_card(case.id, ref)
-                if message.edit == "close":
+                if isinstance(target, CloseTopic):
                     await self.close_topic(thread_id)
                 return ref
         except Exception as exc:

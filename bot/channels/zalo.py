@@ -48,7 +48,7 @@ from bot.store.zalo_tokens import ZaloTokenStore
 from flows.dispatch import Dispatcher
 from flows.messages import Incoming, IncomingKind
 from flows.ports import Clock, Renderer
-from flows.store import InboundEvent
+from flows.store import REPLAY_LEASE, InboundEvent
 
 log = logging.getLogger(__name__)
 
@@ -229,7 +229,8 @@ class ZaloChannel:
             self.wake()
 
     async def _replay_inbox(self) -> None:
-        pending = await self.store.unprocessed_inbound(CHANNEL)
+        pending = await self.store.claim_inbound(
+            CHANNEL, f"{self.store.instance}/{CHANNEL}", REPLAY_LEASE)
         for stored in pending:
             try:
                 event = json.loads(stored.payload)

@@ -11,7 +11,8 @@ Errors a send can end in (what the Deliverer does with them)::
 
 An expired or invalid access token (-216 and the like) is refreshed and the send retried once.
 Zalo's refresh token is single-use: the new pair is written to the database in one transaction
-before the new access token is used, and one lock keeps concurrent sends to one refresh.
+before the new access token is used; a lock in the process and a singleton lease in the database
+keep concurrent sends, on this instance or another, to one refresh.
 """
 
 from __future__ import annotations
@@ -138,12 +139,16 @@ class TokenManager:
 
     async def refresh(self, stale: str) -> str:
         """A new access token in place of `stale`; one refresh however many callers ask."""
-        async with self._lock:
+        async with self._lock, self.store.refreshing():
+            # Another instance may have refreshed while this one waited: its pair is stored.
+            stored = await self.store.load()
+            if stored is not None:
+                self.tokens = stored
             tokens = self.tokens
             if tokens is None or not tokens.refresh_token:
                 raise NotAuthorised("no Zalo refresh token: run the first authorisation")
             if tokens.access_token and tokens.access_token != stale:
-                return tokens.access_token  # another send refreshed while we waited
+                return tokens.access_token  # another send (or instance) refreshed meanwhile
             form = {"refresh_token": tokens.refresh_token, "grant_type": "refresh_token"}
             new = await request_tokens(self.client, self.config, form, self.clock())
             # The old refresh token is spent now: keep the new pair before anything else.

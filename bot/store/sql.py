@@ -13,8 +13,8 @@ from datetime import UTC, datetime
 from typing import Any, Protocol
 
 from flows.cases import Case, CaseStatus
-from flows.messages import Priority
-from flows.store import Person
+from flows.messages import Priority, outgoing_from_dict
+from flows.store import Delivery, Person
 
 
 class Row(Protocol):
@@ -63,6 +63,29 @@ def _person(row: Row) -> Person:
         flow_data=json.loads(row["flow_data"]),
         created_at=parse_ts(row["created_at"]),
         consent_at=parse_ts(row["consent_at"]),
+    )
+
+
+# An outbox row `o` that is its recipient's oldest reply not yet sent or given up: only it may
+# go out, so a reply waiting for a retry (or leased elsewhere) holds back the later ones to
+# the same person, and their order is kept.
+FIRST_PENDING = (
+    "NOT EXISTS (SELECT 1 FROM outbox p WHERE p.channel = o.channel"
+    " AND p.recipient = o.recipient AND p.sent_at IS NULL AND p.failed_at IS NULL"
+    " AND p.id < o.id)"
+)
+
+
+def _delivery(row: Row) -> Delivery:
+    return Delivery(
+        id=row["id"],
+        channel=row["channel"],
+        recipient=row["recipient"],
+        message=outgoing_from_dict(json.loads(row["payload"])),
+        attempts=row["attempts"],
+        person_id=row["person_id"],
+        case_id=row["case_id"],
+        created_at=required_ts(row["created_at"]),
     )
 
 

@@ -3,14 +3,23 @@ and the retention purge's targets, in portable SQL."""
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from bot.store.sql import CASE_SELECT, Executor, _case, _person, parse_ts, required_ts, ts
+from bot.store.sql import (
+    CASE_SELECT,
+    FIRST_PENDING,
+    Executor,
+    _case,
+    _delivery,
+    _person,
+    parse_ts,
+    required_ts,
+    ts,
+)
 from flows.cases import Case
-from flows.messages import Priority, outgoing_from_dict
+from flows.messages import Priority
 from flows.retention import RetentionPolicy
 from flows.store import (
     CorrectedCase,
@@ -21,6 +30,9 @@ from flows.store import (
     Person,
     StoredMessage,
 )
+
+# A reply's lease ends with the worker's verdict on it (sent, retry later, undeliverable).
+UNLEASED = "lease_owner = NULL, lease_until = NULL"
 
 
 class SqlQueries:
@@ -40,55 +52,43 @@ class SqlQueries:
         ]
 
     async def due_deliveries(self, channel: str, now: datetime, limit: int) -> list[Delivery]:
-        # Only the oldest pending reply of each recipient is due, so a reply waiting for a
-        # retry holds back the later ones to the same person and order is kept.
         rows = await self.ex.fetch(
             "SELECT * FROM outbox o WHERE o.channel = ? AND o.sent_at IS NULL"
-            " AND o.failed_at IS NULL AND o.next_attempt_at <= ?"
-            " AND NOT EXISTS (SELECT 1 FROM outbox p WHERE p.channel = o.channel"
-            " AND p.recipient = o.recipient AND p.sent_at IS NULL AND p.failed_at IS NULL"
-            " AND p.id < o.id)"
+            f" AND o.failed_at IS NULL AND o.next_attempt_at <= ? AND {FIRST_PENDING}"
             " ORDER BY o.priority_rank, o.id LIMIT ?",
             (channel, ts(now), limit),
         )
-        return [
-            Delivery(
-                id=r["id"],
-                channel=r["channel"],
-                recipient=r["recipient"],
-                message=outgoing_from_dict(json.loads(r["payload"])),
-                attempts=r["attempts"],
-                person_id=r["person_id"],
-                case_id=r["case_id"],
-                created_at=parse_ts(r["created_at"]) or now,
-            )
-            for r in rows
-        ]
+        return [_delivery(r) for r in rows]
 
     async def mark_sent(self, delivery_id: int, at: datetime, ref: str = "") -> None:
         await self.ex.execute(
-            "UPDATE outbox SET sent_at = ?, sent_ref = ?, attempts = attempts + 1 WHERE id = ?",
+            "UPDATE outbox SET sent_at = ?, sent_ref = ?, attempts = attempts + 1,"
+            f" {UNLEASED} WHERE id = ?",
             (ts(at), ref, delivery_id),
         )
 
     async def mark_retry(self, delivery_id: int, error: str, next_attempt_at: datetime) -> None:
         await self.ex.execute(
-            "UPDATE outbox SET attempts = attempts + 1, last_error = ?, next_attempt_at = ?"
-            " WHERE id = ?",
+            "UPDATE outbox SET attempts = attempts + 1, last_error = ?, next_attempt_at = ?,"
+            f" {UNLEASED} WHERE id = ?",
             (error[:500], ts(next_attempt_at), delivery_id),
         )
 
     async def mark_undeliverable(self, delivery_id: int, error: str, at: datetime) -> None:
         await self.ex.execute(
-            "UPDATE outbox SET attempts = attempts + 1, last_error = ?, failed_at = ?"
-            " WHERE id = ?",
+            "UPDATE outbox SET attempts = attempts + 1, last_error = ?, failed_at = ?,"
+            f" {UNLEASED} WHERE id = ?",
             (error[:500], ts(at), delivery_id),
         )
 
     async def next_due_at(self, channel: str) -> datetime | None:
         rows = await self.ex.fetch(
-            "SELECT min(next_attempt_at) FROM outbox WHERE channel = ? AND sent_at IS NULL"
-            " AND failed_at IS NULL",
+            # Only a recipient's first pending reply can be due (the later ones wait for it),
+            # and a leased one only when its lease runs out: counting the others would wake
+            # the worker to find nothing, again and again.
+            "SELECT min(CASE WHEN o.lease_until > o.next_attempt_at THEN o.lease_until"
+            " ELSE o.next_attempt_at END) FROM outbox o WHERE o.channel = ?"
+            f" AND o.sent_at IS NULL AND o.failed_at IS NULL AND {FIRST_PENDING}",
             (channel,),
         )
         return parse_ts(rows[0][0]) if rows else None

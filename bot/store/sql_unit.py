@@ -339,6 +339,8 @@ class SqlTransaction:
         self, case_id: int, status: CaseStatus, at: datetime, *, outcome: str | None = None
     ) -> bool:
         allowed_from = [s.value for s, nxt in TRANSITIONS.items() if status in nxt]
+        if not allowed_from:  # no case ever goes back to waiting (and `IN ()` is not SQL)
+            return False
         marks = ", ".join("?" for _ in allowed_from)
         closing = status in (CaseStatus.CLOSED, CaseStatus.CANCELLED)
         changed = await self.ex.execute(
@@ -363,11 +365,13 @@ class SqlTransaction:
         return [_case(r) for r in rows]
 
     async def cases_waiting(self) -> list[Case]:
-        return await self._cases("c.status = 'waiting' ORDER BY c.priority_rank, c.created_at")
+        # Ties in time go by id: the order the queue shows is the order cases are taken in.
+        return await self._cases(
+            "c.status = 'waiting' ORDER BY c.priority_rank, c.created_at, c.id")
 
     async def cases_open(self) -> list[Case]:
         return await self._cases(
-            "c.status IN ('waiting', 'active') ORDER BY c.priority_rank, c.created_at"
+            "c.status IN ('waiting', 'active') ORDER BY c.priority_rank, c.created_at, c.id"
         )
 
     async def cases_since(self, at: datetime) -> list[Case]:
@@ -386,7 +390,8 @@ class SqlTransaction:
         rows = await self.ex.fetch(
             "SELECT count(*) FROM cases o, cases c WHERE c.id = ? AND o.status = 'waiting'"
             " AND (o.priority_rank < c.priority_rank OR (o.priority_rank = c.priority_rank"
-            " AND o.created_at <= c.created_at))",
+            " AND (o.created_at < c.created_at OR (o.created_at = c.created_at"
+            " AND o.id <= c.id))))",
             (case_id,),
         )
         row = rows[0] if rows else None

@@ -16,17 +16,19 @@ worker then waits for at most one transaction, which raised throughput from abou
 from __future__ import annotations
 
 import logging
+import socket
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from datetime import datetime
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
 import aiosqlite
 
 from bot.store.priority_lock import QUICK, URGENT, WORK, PriorityLock
+from bot.store.schema import migrations
 from bot.store.sql import Row, ts
+from bot.store.sql_leases import SqlLeases
 from bot.store.sql_queries import SqlQueries, purge_targets
 from bot.store.sql_unit import SqlTransaction
 from flows.ports import Clock
@@ -34,17 +36,6 @@ from flows.retention import PurgeReport, RetentionPolicy
 from flows.store import InboundEvent
 
 log = logging.getLogger(__name__)
-
-
-def migrations() -> list[tuple[int, str, str]]:
-    """(number, name, sql) of every shipped migration, in order."""
-    folder = resources.files("bot.store") / "migrations"
-    found = []
-    for entry in folder.iterdir():
-        if entry.name.endswith(".sql"):
-            number = int(entry.name.split("_", 1)[0])
-            found.append((number, entry.name, entry.read_text(encoding="utf-8")))
-    return sorted(found)
 
 
 class _InTransaction:
@@ -74,12 +65,19 @@ class _OneAtATime(_InTransaction):
             return await super().fetch(sql, params)
 
 
-class SqliteStore(SqlQueries):
+def this_instance() -> str:
+    """This instance's default name: the machine's, the same after a restart, so that a
+    restarted worker takes back at once what its previous life had leased."""
+    return socket.gethostname()
+
+
+class SqliteStore(SqlQueries, SqlLeases):
     """flows.store.Store on one SQLite file."""
 
-    def __init__(self, path: str | Path, clock: Clock) -> None:
+    def __init__(self, path: str | Path, clock: Clock, *, instance: str = "") -> None:
         self.path = str(path)
         self.clock = clock  # for stamps no caller passes: migrations, first/last seen, tokens
+        self.instance = instance or this_instance()
         self._db: aiosqlite.Connection | None = None
         self.lock = PriorityLock()
         self.unit = _InTransaction(self)
@@ -121,7 +119,7 @@ class SqliteStore(SqlQueries):
         )
         rows = await db.execute_fetchall("SELECT number FROM schema_migrations")
         applied = {row[0] for row in rows}
-        for number, name, sql in migrations():
+        for number, name, sql in migrations("sqlite"):
             if number in applied:
                 continue
             await db.execute("BEGIN IMMEDIATE")
@@ -139,7 +137,12 @@ class SqliteStore(SqlQueries):
             log.info("migration applied", extra={"event": "migration", "migration": name})
 
     @asynccontextmanager
-    async def transaction(self, *, urgent: bool = False) -> AsyncIterator[SqlTransaction]:
+    async def transaction(
+        self, *, person: str = "", urgent: bool = False
+    ) -> AsyncIterator[SqlTransaction]:
+        # `person` needs nothing more here: every unit of work on the one connection is
+        # serialised, so one person's are too (a server store locks the person in SQL).
+        del person
         async with self.lock.hold(URGENT if urgent else WORK):
             await self.db.execute("BEGIN IMMEDIATE")
             try:
@@ -186,7 +189,9 @@ class SqliteStore(SqlQueries):
                 for kind, target, params in purge_targets(now, policy):
                     rows = await self.unit.fetch(f"SELECT count(*) FROM {target}", params)
                     counts[kind] = int(rows[0][0])
-                    if not dry_run and counts[kind]:
+                    # Dry runs delete too, then roll back: what one deletion frees for the
+                    # next (a person idle once their messages are gone) is counted as well.
+                    if counts[kind]:
                         await self.unit.execute(f"DELETE FROM {target}", params)
             except BaseException:
                 await self.db.execute("ROLLBACK")

@@ -1,12 +1,14 @@
 """Zalo OA tokens kept in the database: the single-use refresh token must survive a crash.
 
-Uses the SqliteStore's one connection, under its transaction lock.
+Uses the SqliteStore's one connection, under its transaction lock. A refresh runs under a
+singleton lease, so that several instances never spend the same refresh token twice.
 """
 
 from __future__ import annotations
 
+from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from bot.store.sql import parse_ts, ts
 from bot.store.sqlite import SqliteStore
@@ -20,6 +22,11 @@ class ZaloTokens:
 
     def __repr__(self) -> str:  # never print a token by accident
         return f"ZaloTokens(expires_at={self.expires_at!r})"
+
+
+# Longer than a refresh takes (one HTTPS request with its timeout); an instance that died
+# mid-refresh holds the others back this long at most.
+REFRESH_LEASE = timedelta(seconds=30)
 
 
 class ZaloTokenStore:
@@ -36,6 +43,11 @@ class ZaloTokenStore:
             return None
         row = rows[0]
         return ZaloTokens(row[0], row[1], parse_ts(row[2]))
+
+    def refreshing(self) -> AbstractAsyncContextManager[bool]:
+        """Wait for the right to refresh: one refresh at a time, across instances."""
+        return self.store.singleton(f"zalo_token_refresh:{self.app_id}", REFRESH_LEASE,
+                                    wait=True)
 
     async def save(self, tokens: ZaloTokens) -> None:
         """Replace the pair in one committed transaction."""

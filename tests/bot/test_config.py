@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 
 from bot.config import ConfigError, build_config, load_config
+from flows.office_hours import OfficeHours
+from flows.ports import PolicySettings, StaffSettings
+from flows.retention import RetentionPolicy
+from flows.staff import Role
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -43,12 +49,13 @@ def test_staff_lists_come_comma_separated_and_keep_names_from_yaml() -> None:
         {"staff": {"counsellors": [{"id": 5001, "name": "Chị Hoa"}]}},
         env={"HOTLINE_STAFF_COUNSELLORS": "5001, 5002", "HOTLINE_STAFF_SUPERVISORS": "6001"},
     )
-    assert [(m.user_id, m.name) for m in config.staff.counsellors] == [
+    staff = config.staff.directory
+    assert [(m.id, m.name) for m in staff.with_role(Role.COUNSELLOR)] == [
         (5001, "Chị Hoa"),
         (5002, ""),
     ]
-    assert config.staff.is_counsellor(6001) and config.staff.is_supervisor(6001)
-    assert not config.staff.is_counsellor(7000)
+    assert staff.is_counsellor(6001) and staff.is_supervisor(6001)
+    assert not staff.is_counsellor(7000)
 
 
 @pytest.mark.parametrize(
@@ -82,3 +89,57 @@ def test_broken_yaml_is_reported_with_its_line(tmp_path: Path) -> None:
     path.write_text("telegram:\n  token: [unclosed\n", encoding="utf-8")
     with pytest.raises(ConfigError, match="is not valid YAML"):
         load_config(path, env={})
+
+
+@pytest.mark.parametrize("url", ["postgresql://hotline@db/hotline", "postgres://db/hotline"])
+def test_a_postgresql_database_is_refused_at_start_in_one_line(url: str) -> None:
+    for data, env in (({"database": {"url": url}}, {}), ({}, {"HOTLINE_DATABASE_URL": url})):
+        with pytest.raises(ConfigError) as error:
+            build_config(data, env)
+        assert str(error.value) == (
+            "database.url: PostgreSQL is not supported yet; use sqlite:///path")
+
+
+def test_unset_keys_take_the_domains_own_defaults() -> None:
+    config = build_config({}, env={})
+    assert config.staff == StaffSettings()
+    assert config.retention == RetentionPolicy()
+    assert config.policy.settings == PolicySettings()
+
+
+def test_the_sections_become_the_domains_settings() -> None:
+    config = build_config(
+        {"staff": {"counsellors": [{"id": 5001, "name": "Chị Hoa"}], "on_call": [5002],
+                   "max_active_cases": 3},
+         "hotline": {"timezone": "Asia/Bangkok"},
+         "retention": {"outcome_days": {"chuyển tuyến": 730}},
+         "policy": {"context_minutes": 2.5}},
+        env={"HOTLINE_HOTLINE_OFFICE_HOURS": "mon-fri 07:30-17:00",
+             "HOTLINE_RETENTION_AUDIT_DAYS": "3650"},
+    )
+    hoa = config.staff.directory.by_address("telegram", "5001")
+    assert hoa is not None and (hoa.id, hoa.name, hoa.roles) == (5001, "Chị Hoa",
+                                                                  {Role.COUNSELLOR})
+    assert config.staff.on_call == ("5002",) and config.staff.max_active_cases == 3
+    assert config.staff.office_hours == OfficeHours.parse("mon-fri 07:30-17:00",
+                                                          ZoneInfo("Asia/Bangkok"))
+    assert config.retention.case_days("chuyển tuyến") == 730
+    assert config.retention.audit_days == 3650
+    assert config.policy.settings.context == timedelta(minutes=2.5)
+
+
+@pytest.mark.parametrize(
+    ("data", "env", "message"),
+    [
+        ({"hotline": {"office_hours": "mon-fri 9-5"}}, {},
+         "hotline.office_hours: 'mon-fri 9-5' is not like 'mon-fri 07:30-17:00'"),
+        ({}, {"HOTLINE_HOTLINE_OFFICE_HOURS": "mon-fri 17:00-07:30"},
+         "HOTLINE_HOTLINE_OFFICE_HOURS: 'mon-fri 17:00-07:30': the end is not after the start"),
+    ],
+)
+def test_office_hours_are_read_by_the_domains_parser_and_a_bad_one_names_its_key(
+    data: dict, env: dict, message: str  # type: ignore[type-arg]
+) -> None:
+    with pytest.raises(ConfigError) as error:
+        build_config(data, env)
+    assert str(error.value) == message

@@ -7,7 +7,8 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from bot.app import wall_clock
-from bot.store.sqlite import SqliteStore, migrations
+from bot.store.schema import migrations
+from bot.store.sqlite import SqliteStore
 from flows.messages import Outgoing, Priority
 from flows.store import InboundEvent
 
@@ -24,7 +25,7 @@ async def test_opening_applies_every_migration_once(db_path: Path) -> None:
     store = await open_store(db_path)  # a second start must not re-run them
     await store.close()
     rows = sqlite3.connect(db_path).execute("SELECT number FROM schema_migrations").fetchall()
-    assert [r[0] for r in rows] == [m[0] for m in migrations()]
+    assert [r[0] for r in rows] == [m.number for m in migrations("sqlite")]
 
 
 async def test_wal_and_foreign_keys_are_on(db_path: Path) -> None:

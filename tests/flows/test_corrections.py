@@ -98,9 +98,9 @@ async def test_the_owner_corrects_level_and_category_audited_said_and_shown(
 
     corrected = await case_of(desk_core, case.id)
     assert corrected.priority is Priority.CRITICAL and corrected.category == "child_abuse"
-    assert await audit(desk_core, "priority_set") == [("tg:5001", case.id, "urgent->critical")]
+    assert await audit(desk_core, "priority_set") == [("staff:5001", case.id, "urgent->critical")]
     assert await audit(desk_core, "category_set") == [
-        ("tg:5001", case.id, "domestic_violence->child_abuse")]
+        ("staff:5001", case.id, "domestic_violence->child_abuse")]
     posts = [q for q in await queued(desk_core, "staff") if q.recipient == f"case:{case.id}"]
     texts = [q.text for q in posts]
     assert "Chị Hoa đã đổi mức ưu tiên: Gấp → Khẩn cấp" in texts
@@ -128,7 +128,7 @@ async def test_triage_level_before_any_correction_stays_known(desk_core: Core) -
         ("urgent", "suicide", "model")] * 3
     assert [(r["priority"], r["category"]) for r in rows] == [
         ("normal", "suicide"), ("normal", "mental_health"), ("critical", "mental_health")]
-    assert {r["actor"] for r in rows} == {"tg:5001"}
+    assert {r["actor"] for r in rows} == {"staff:5001"}
     details = (await case_of(desk_core, case.id)).details
     assert details["before_correction"] == {"priority": "urgent", "category": "suicide",
                                             "layer": "model"}
@@ -171,7 +171,7 @@ async def test_a_supervisor_may_correct_a_case_another_counsellor_has(desk_core:
     await desk_core.desk.handle(staff(HOA, button=claim_data(case.id)))
     await desk_core.desk.handle(staff(LAN, "/muc gap", thread=thread, name="Lan"))
     assert (await case_of(desk_core, case.id)).priority is Priority.URGENT
-    assert await audit(desk_core, "priority_set") == [("tg:6001", case.id, "critical->urgent")]
+    assert await audit(desk_core, "priority_set") == [("staff:6001", case.id, "critical->urgent")]
     assert "Cô Lan đã đổi mức ưu tiên: Khẩn cấp → Gấp" in [
         q.text for q in await queued(desk_core, "staff")]
 

@@ -229,7 +229,7 @@ async def test_a_danger_only_the_model_sees_is_raised_while_answering(core: Core
     text = "con gai toi di lam o bien gioi roi mat lien lac, so bi ban"
     triage = core.services.triage
     assert triage is not None
-    seen = triage.assess(text)
+    seen = await triage.assess(text)
     assert (seen.layer, seen.level) == ("model", "critical"), "pick another model-only message"
     chat = Chat(core, "112")
     await chat.say("bố tôi được hưởng gì")

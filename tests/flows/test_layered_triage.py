@@ -51,7 +51,7 @@ def layered(rules: TriageRules) -> LayeredTriage:
 
 
 def test_the_model_raises_what_the_rules_missed_and_says_so(layered: LayeredTriage) -> None:
-    verdict = layered.assess("em thấy mình như đám mây trôi")
+    verdict = layered.verdict("em thấy mình như đám mây trôi")
     assert (verdict.level, verdict.layer, verdict.needs_check) == ("urgent", "model", True)
     assert verdict.category == "suicide"
     assert "«mây»" in verdict.reasons[0] and "%" in verdict.reasons[0]
@@ -60,29 +60,29 @@ def test_the_model_raises_what_the_rules_missed_and_says_so(layered: LayeredTria
 def test_a_film_idiom_or_the_past_vetoes_a_model_only_raise(layered: LayeredTriage) -> None:
     for text in ("xem phim về đám mây trôi hay ghê", "năm ngoái em như đám mây, giờ đã ổn rồi",
                  "thủ tục hỗ trợ cho người như đám mây là gì"):
-        verdict = layered.assess(text)
+        verdict = layered.verdict(text)
         assert verdict.level == "none", text
         assert verdict.vetoed, text
 
 
 def test_a_model_urgent_beside_an_immediacy_cue_is_critical(layered: LayeredTriage) -> None:
-    assert layered.assess("đám mây đang ở trên sân thượng").level == "critical"
+    assert layered.verdict("đám mây đang ở trên sân thượng").level == "critical"
 
 
 def test_the_model_lifts_a_rules_urgent_to_critical_and_says_so(rules: TriageRules) -> None:
     triage = LayeredTriage(rules, tiny_model({"gió": 14.0}, critical=True),
                            Thresholds(promote_at=0.5))
-    verdict = triage.assess("em không muốn sống nữa, ngoài kia gió lắm")
+    verdict = triage.verdict("em không muốn sống nữa, ngoài kia gió lắm")
     assert (verdict.level, verdict.layer, verdict.needs_check) == ("critical", "rules+model", True)
     assert "không muốn sống" in verdict.signals[0]  # the rules' reason stays first
     calm = LayeredTriage(rules, tiny_model({"gió": 14.0}, critical=True), Thresholds())
-    assert calm.assess("em không muốn sống nữa, ngoài kia gió lắm").level == "urgent"
+    assert calm.verdict("em không muốn sống nữa, ngoài kia gió lắm").level == "urgent"
 
 
 def test_the_rules_verdict_stands_and_the_model_never_lowers_it(rules: TriageRules) -> None:
     # A model that sees nothing at all: the rules' critical stays critical.
     silent = LayeredTriage(rules, tiny_model({"xyz": 0.0}))
-    verdict = silent.assess("chồng em đang cầm dao đòi giết em")
+    verdict = silent.verdict("chồng em đang cầm dao đòi giết em")
     assert (verdict.level, verdict.layer) == ("critical", "rules")
 
 
@@ -92,14 +92,14 @@ def test_when_the_rules_raise_the_model_is_not_consulted(rules: TriageRules) -> 
             raise AssertionError("the first emergency reply must not wait for the model")
 
     triage = LayeredTriage(rules, Unreachable())  # type: ignore[arg-type]
-    assert triage.assess("tôi uống hết vỉ thuốc ngủ rồi").level == "critical"
+    assert triage.verdict("tôi uống hết vỉ thuốc ngủ rồi").level == "critical"
 
 
 def test_a_situation_nobody_raised_is_marked_for_review(layered: LayeredTriage) -> None:
-    verdict = layered.assess("dạo này em thấy tủi thân lắm, chẳng ai hiểu em")
+    verdict = layered.verdict("dạo này em thấy tủi thân lắm, chẳng ai hiểu em")
     assert (verdict.level, verdict.review) == ("none", True)
-    assert not layered.assess("trợ cấp người cao tuổi là bao nhiêu").review
-    assert not layered.assess("cười chết mất").review
+    assert not layered.verdict("trợ cấp người cao tuổi là bao nhiêu").review
+    assert not layered.verdict("cười chết mất").review
 
 
 def test_the_shipped_model_scores_like_scikit_learn_would(rules: TriageRules) -> None:
@@ -118,7 +118,7 @@ def test_the_shipped_model_scores_like_scikit_learn_would(rules: TriageRules) ->
     ("tôi đi chợ " * 20_000) + "tôi vừa uống hết vỉ thuốc ngủ rồi",
 ])
 def test_bad_input_is_triaged_whole_without_a_crash(layered: LayeredTriage, text: str) -> None:
-    verdict = layered.assess(text)
+    verdict = layered.verdict(text)
     if "đánh em" in text or "thuốc ngủ" in text:
         # The danger at the very end of a huge message is still seen: cues scan it all.
         assert verdict.level == "critical"
@@ -164,11 +164,11 @@ def shipped() -> LayeredTriage:
 def test_a_policy_story_about_illness_or_the_past_is_not_an_emergency(
     shipped: LayeredTriage, text: str,
 ) -> None:
-    assert shipped.assess(text).level == "none"
+    assert shipped.verdict(text).level == "none"
 
 
 def test_a_policy_story_with_a_danger_in_it_is_still_raised(shipped: LayeredTriage) -> None:
-    verdict = shipped.assess(
+    verdict = shipped.verdict(
         "Bà nội em 85 tuổi, đang hưởng trợ cấp người cao tuổi. Tối nay chú em say rượu nhốt bà "
         "trong kho, không cho ăn từ hôm qua, bà kêu cứu mà không ai dám vào. Em phải làm gì?")
     assert verdict.level == "critical"

@@ -13,9 +13,10 @@ from bot.app import Core
 from flows.cases import CaseStatus
 from flows.counsellor import StaffDesk
 from flows.ports import StaffSettings
+from flows.staff import StaffDirectory
 from tests.conftest import Clock
 from tests.factories import make_incoming, queued
-from tests.factories_staff import staff
+from tests.factories_staff import member, staff
 
 SECRET = "chồng tôi Trần Văn Bạo đánh tôi ở số 12 ngõ Hoa Sữa"
 NAME = "Nguyễn Thị Mai"
@@ -186,7 +187,8 @@ async def test_a_counsellor_removed_from_the_config_loses_access_at_once(
     await desk_core.dispatcher.handle(make_incoming("chong em dang danh em"))
     await desk_core.store.set_case_thread(1, "77")
     await desk_core.desk.handle(staff(5001, button="case:claim:1"))
-    without_hoa = replace(desk_core.services, staff=StaffSettings(counsellor_names={5002: "Nam"}))
+    without_hoa = replace(desk_core.services, staff=StaffSettings(
+        directory=StaffDirectory((member(5002, "Nam"),))))
     desk = StaffDesk(desk_core.store, without_hoa)
     handled = await desk.handle(staff(5001, "em còn đó không?", thread="77"))
     assert handled.route == "staff_ignored"

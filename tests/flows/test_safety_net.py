@@ -96,7 +96,7 @@ async def test_a_model_raise_is_marked_on_the_card_for_a_counsellor_to_check(
 ) -> None:
     # Wording the rules do not know, that the shipped model reads as a crisis.
     text = "mấy đêm nay em chỉ ngồi nhìn ra cửa sổ, nghĩ nếu mình không còn ở đây thì tốt hơn"
-    verdict = desk_core.services.triage.assess(text)  # type: ignore[union-attr]
+    verdict = await desk_core.services.triage.assess(text)  # type: ignore[union-attr]
     assert verdict.layer == "model" and verdict.needs_check
     handled = await desk_core.dispatcher.handle(make_incoming(text, user="807"))
     assert handled.route == "emergency"

@@ -1,0 +1,69 @@
+"""The jobs a running hotline does on its own, besides answering: the case watch and the
+daily purge, each under a named singleton lease (`Store.singleton`) so that several
+instances on one database never run one of them twice at once; and picking up edited
+articles, which every instance does for itself, since each holds its own index in memory.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable
+from datetime import datetime, timedelta
+
+from bot.app import Core
+from flows.retention import PurgeReport
+
+log = logging.getLogger(__name__)
+
+WATCH_EVERY = 5.0  # seconds; well under the shortest alert delay (60 s for critical cases)
+PURGE_EVERY = timedelta(days=1)
+
+# Each lease outlasts its job by far (a watch round takes milliseconds, a purge of a year of
+# data seconds), so a slow round is never run twice; a holder that dies frees it after this.
+WATCH_LEASE = timedelta(minutes=1)
+PURGE_LEASE = timedelta(minutes=30)
+
+WATCH = "case_watch"
+PURGE = "purge"
+
+
+async def watch_round(core: Core, wake: Callable[[], None]) -> bool:
+    """One round of the case watch, if no other worker is running one; True if it ran."""
+    async with core.store.singleton(WATCH, WATCH_LEASE) as mine:
+        if not mine:
+            return False
+        report = await core.watch.run_once()
+    if report.escalated or report.apologised or report.closed or report.updated:
+        wake()
+    return True
+
+
+async def purge(core: Core, *, dry_run: bool) -> PurgeReport | None:
+    """Delete (or, dry, count) what is past its retention time; None when another worker is
+    purging right now."""
+    async with core.store.singleton(PURGE, PURGE_LEASE) as mine:
+        return await core.purge(dry_run=dry_run) if mine else None
+
+
+async def watch_cases(core: Core, wake: Callable[[], None], stop: asyncio.Event) -> None:
+    """Escalate unclaimed urgent cases, tell people when their place in the queue moves,
+    apologise for long waits, close silent cases, pick up edited articles; once a day, delete
+    what is past its retention time."""
+    last_purge: datetime | None = None  # by the core's clock: the first round purges
+    while not stop.is_set():
+        if last_purge is None or core.clock() - last_purge >= PURGE_EVERY:
+            try:
+                await purge(core, dry_run=False)
+            except Exception:
+                log.exception("purge failed", extra={"event": "purge_failed"})
+            last_purge = core.clock()
+        try:
+            await watch_round(core, wake)
+            await core.refresh_knowledge()
+        except Exception:  # keep watching: a failed round is logged and retried
+            log.exception("case watch failed", extra={"event": "watch_failed"})
+        try:
+            await asyncio.wait_for(stop.wait(), WATCH_EVERY)
+        except TimeoutError:
+            pass
