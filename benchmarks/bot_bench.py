@@ -19,8 +19,7 @@ if __package__ in (None, ""):  # run as a script: make the repo root importable
 
 from benchmarks.driver import Figures, drive, standin_config
 from benchmarks.echo_floor import measure_echo_floor
-from bot.app import open_core
-from bot.channels.telegram import TelegramChannel
+from bot.app import assemble, open_core
 from bot.logs import setup_logging
 from tests.standin.bot_api import BotApiStandIn
 
@@ -31,7 +30,7 @@ async def measure_hotline(standin: BotApiStandIn, people: int, per_person: int) 
     with tempfile.TemporaryDirectory() as folder:
         config = standin_config(standin, f"{folder}/bench.db")
         core = await open_core(config)
-        channel = TelegramChannel(core)
+        channel = assemble(core)
         await channel.start()
         try:
             return await drive(

@@ -17,8 +17,7 @@ if __package__ in (None, ""):  # run as a script: make the repo root importable
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from benchmarks.driver import percentile, standin_config
-from bot.app import open_core
-from bot.channels.telegram import TelegramChannel
+from bot.app import assemble, open_core
 from bot.logs import setup_logging
 from tests.standin import updates
 from tests.standin.bot_api import BotApiStandIn, Call
@@ -56,7 +55,7 @@ async def main(emergencies: int, people: int) -> None:
         with tempfile.TemporaryDirectory() as folder:
             config = standin_config(api, f"{folder}/bench.db", staff_chat_id=STAFF_CHAT)
             core = await open_core(config)
-            channel = TelegramChannel(core)
+            channel = assemble(core)
             await channel.start()
             stop = asyncio.Event()
             chatter = asyncio.create_task(background(api, people, stop))

@@ -21,8 +21,7 @@ if __package__ in (None, ""):  # run as a script: make the repo root importable
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from benchmarks.driver import percentile, standin_config
-from bot.app import open_core
-from bot.channels.telegram import TelegramChannel
+from bot.app import assemble, open_core
 from bot.config import build_config
 from bot.logs import setup_logging
 from tests.factories_staff import claim_race, seed_waiting_cases
@@ -64,7 +63,7 @@ async def relay_latency(rounds: int = 200) -> None:
             config = standin_config(api, f"{folder}/relay.db", staff_chat_id=STAFF_CHAT,
                                     staff={"counsellors": [5001]})
             core = await open_core(config)
-            channel = TelegramChannel(core)
+            channel = assemble(core)
             await channel.start()
             person = 111
             try:

@@ -1,32 +1,41 @@
-"""The composition root: the only place that builds real parts from the configuration.
+"""The composition root: the only place that builds real parts from the configuration: the
+store, the services, the dispatcher and desk, every channel with its sender, deliverers and
+HTTP clients, and the one web app (tests/test_layering.py keeps it so).
 
 It is also the only place that reads the wall clock: `wall_clock` is the one clock, and every
 part that needs the time (store, flows, deliverers, channels, the case watch) is handed it,
-so tests run the whole core on a clock they move by hand."""
+so tests run the whole core on a clock they move by hand.
+
+The channel libraries are imported where their channel is built: `hotline ask` or `kb check`
+need none of them.
+"""
 
 from __future__ import annotations
 
-import asyncio
 import logging
-from dataclasses import dataclass, field, fields
-from datetime import UTC, datetime, timedelta
+import os
+import sys
+from contextlib import AsyncExitStack
+from dataclasses import fields
+from datetime import UTC, datetime
 from functools import lru_cache
 from pathlib import Path
+from typing import TYPE_CHECKING, Any, TextIO
 
 import yaml
 
+from bot.channels.zalo.events import CHANNEL as ZALO
+from bot.channels.zalo.window import REPLY_WINDOW as ZALO_REPLY_WINDOW
 from bot.config import Config, ConfigError
-from bot.delivery import Deliverer
+from bot.core import Core
+from bot.delivery import Deliverer, FailureHook, Sender
+from bot.receiving import Receiving, Resolve
+from bot.store.port import EdgeStore
 from bot.store.sqlite import SqliteStore
-from flows.cases import Case, CaseStatus, claim_data
-from flows.corrections import LEVELS
-from flows.counsellor import StaffDesk, level_data
+from flows.counsellor import StaffDesk
 from flows.dispatch import Dispatcher
-from flows.messages import Button, Outgoing
-from flows.outbox import undeliverable_step, write_step
+from flows.outbox import STAFF_CHANNEL
 from flows.ports import Clock, Services
-from flows.reports import case_label
-from flows.retention import PurgeReport
 from flows.store import Delivery
 from flows.triage import LayeredTriage, Thresholds
 from flows.watch import CaseWatch
@@ -39,9 +48,21 @@ from knowledge.text import Abbreviations
 from knowledge.triage import TriageRules
 from knowledge.triage_model import TriageModel
 
+if TYPE_CHECKING:
+    import httpx
+
+    from bot.channels.base import Channel
+    from bot.channels.console import ConsoleChannel
+    from bot.channels.telegram.channel import TelegramChannel
+    from bot.channels.zalo.channel import ZaloChannel
+    from bot.hotline import Hotline
+    from bot.web import WebServer
+
 log = logging.getLogger(__name__)
 
-ZALO_WINDOW = timedelta(days=7)
+# Per channel, how long after a person's last message it lets us write; known to every
+# instance, so that a staff card says it wherever it is rendered.
+REPLY_WINDOWS = {ZALO: ZALO_REPLY_WINDOW}
 
 
 def wall_clock() -> datetime:
@@ -49,119 +70,11 @@ def wall_clock() -> datetime:
     return datetime.now(UTC)
 
 
-@dataclass
-class Core:
-    """What every channel shares: the store, the services flows use, the dispatcher for
-    citizens, the desk for staff and the watch that keeps cases from waiting silently."""
-
-    config: Config
-    store: SqliteStore
-    services: Services
-    dispatcher: Dispatcher
-    desk: StaffDesk
-    watch: CaseWatch
-    deliverers: list[Deliverer] = field(default_factory=list)
-
-    @property
-    def clock(self) -> Clock:
-        """The one clock, as the flows see it; channels and deliverers take it from here."""
-        return self.services.clock
-
-    def wake(self) -> None:
-        """New rows are in the outbox: any channel's handling can queue for another (a Zalo
-        emergency posts to the Telegram staff group), so every worker looks."""
-        for deliverer in self.deliverers:
-            deliverer.wake()
-
-    async def close(self) -> None:
-        await self.store.close()
-
-    def topic_title(self, case: Case) -> str:
-        return self.services.render.render("staff_topic_title", case=case,
-                                           category=case_label(self.services, case))
-
-    async def case_card(self, case: Case) -> Outgoing:
-        """Everything a counsellor needs before answering: summary, signals, answers, the
-        person's earlier cases and the conversation so far; the claim button while waiting,
-        and the level buttons while the case is open."""
-        history = [m for m in await self.store.messages_of(case.person_id, limit=12)
-                   if m.direction in ("in", "out", "staff")]
-        staff = self.services.staff.directory
-        text = self.services.render.render(
-            "staff_card", case=case, category=case_label(self.services, case),
-            window_hours=await self.zalo_window_hours(case),
-            opened=case.created_at.astimezone(self.config.hotline.tz).strftime("%H:%M %d/%m"),
-            earlier=await self.store.earlier_cases(case.person_id, case.id),
-            history=history, counsellor=staff.name_of(case.claimed_by),
-        )
-        return Outgoing(text, buttons=self.card_buttons(case), priority=case.priority)
-
-    def card_buttons(self, case: Case) -> tuple[tuple[Button, ...], ...]:
-        """The claim button while waiting; the level row while open (owner and supervisors)."""
-        label = self.services.render.label
-        rows: list[tuple[Button, ...]] = []
-        if case.status == CaseStatus.WAITING:
-            rows.append((Button(label("claim"), claim_data(case.id)),))
-        if case.is_open:
-            # The current level is ticked.
-            rows.append(tuple(
-                Button(("✓ " if level is case.priority else "")
-                       + label(f"level_button_{level.value}"), level_data(case.id, level))
-                for level in LEVELS
-            ))
-        return tuple(rows)
-
-    async def refresh_knowledge(self) -> bool:
-        """Re-index the articles when staff changed them on disk. A broken file is logged
-        (file and problem, no personal data) and the previous index keeps answering."""
-        search = self.services.search
-        if not isinstance(search, PolicySearch):
-            return False
-        try:
-            # A rebuild parses every article: off the event loop.
-            reloaded = await asyncio.to_thread(search.rebuild_if_changed)
-        except (OSError, ValueError) as exc:
-            log.error("knowledge reload failed",
-                      extra={"event": "knowledge_reload_failed", "problem": str(exc)})
-            return False
-        if reloaded:
-            log.info("knowledge reloaded", extra={"event": "knowledge_reloaded",
-                                                  "articles": len(search.articles)})
-        return reloaded
-
-    async def purge(self, *, dry_run: bool) -> PurgeReport:
-        report = await self.store.purge(self.services.clock(), self.services.retention,
-                                        dry_run=dry_run)
-        log.info("retention purge", extra={"event": "purge", "dry_run": dry_run,
-                                           "removed": report.total})
-        return report
-
-    async def zalo_window_hours(self, case: Case) -> int | None:
-        """Hours left to message a Zalo user: the OA may write only within 7 days of the
-        person's last message (error -230 after that). None for other channels."""
-        if case.channel != "zalo":
-            return None
-        last = await self.store.last_message_from(case.person_id)
-        if last is None:
-            return 0
-        left = last + ZALO_WINDOW - self.services.clock()
-        return max(0, int(left.total_seconds() // 3600))
-
-    async def report_undeliverable(self, delivery: Delivery, reason: str) -> None:
-        step = undeliverable_step(self.services, delivery, reason)
-        if step is None:
-            return
-        async with self.store.transaction() as tx:
-            await write_step(tx, step, delivery.channel, delivery.recipient, None,
-                             self.services.clock())
-
-
-def make_store(url: str, clock: Clock) -> SqliteStore:
+def make_store(url: str, clock: Clock) -> EdgeStore:
+    """The store the URL names (the config loader has refused any other kind already)."""
     if url.startswith("sqlite:///"):
         return SqliteStore(url.removeprefix("sqlite:///"), clock)
-    raise ConfigError(
-        "database.url: PostgreSQL is not supported by this version yet; use sqlite:///FILE"
-    )
+    raise ConfigError(f"database.url: no store for {url.split(':', 1)[0]}://; use sqlite:///FILE")
 
 
 def load_triage(knowledge: Path, abbreviations: Abbreviations) -> LayeredTriage:
@@ -275,4 +188,156 @@ async def open_core(
     services = load_services(config, clock)
     await store.open()
     return Core(config, store, services, Dispatcher(store, services),
-                StaffDesk(store, services), CaseWatch(store, services))
+                StaffDesk(store, services), CaseWatch(store, services),
+                reply_windows=dict(REPLY_WINDOWS))
+
+
+# ---------------------------------------------------------------- the running hotline
+
+
+async def open_hotline(config: Config, *, clock: Clock = wall_clock) -> Hotline:
+    """What `hotline run` runs: the core, every configured channel, the web app."""
+    return assemble(await open_core(config, clock=clock))
+
+
+def assemble(core: Core, *, zalo_store_deadline: float | None = None) -> Hotline:
+    """Every channel the configuration turns on, on an open core: Telegram when a token is
+    set, Zalo when enabled; their deliverers; and the web app when a channel has routes."""
+    from bot.hotline import Hotline
+
+    config = core.config
+    parts = AsyncExitStack()
+    channels: list[Channel] = []
+    if config.telegram.token:
+        telegram = telegram_channel(core, parts)
+        channels.append(telegram)
+        core.deliverers.append(deliverer(core, telegram.name, telegram.sender))
+        if telegram.staff_sender is not None:
+            core.deliverers.append(
+                deliverer(core, STAFF_CHANNEL, telegram.staff_sender, reported=False))
+    if config.zalo.enabled:
+        zalo = zalo_channel(core, parts, store_deadline=zalo_store_deadline)
+        channels.append(zalo)
+        core.deliverers.append(deliverer(core, zalo.name, zalo.sender))
+    core.reply_windows.update(
+        {c.name: c.reply_window for c in channels if c.reply_window is not None})
+    return Hotline(core, channels, list(core.deliverers), web_server(core, channels), parts)
+
+
+def receiving(core: Core, channel: str, resolve: Resolve | None = None) -> Receiving:
+    return Receiving(channel, core.store, core.dispatcher, core.desk, wake=core.wake,
+                     clock=core.clock, resolve=resolve)
+
+
+def deliverer(core: Core, channel: str, sender: Sender, *, reported: bool = True) -> Deliverer:
+    """The outbox worker of `channel`; a reply it gives up on is `reported` to the staff."""
+    return Deliverer(core.store, channel, sender, core.config.delivery, clock=core.clock,
+                     on_undeliverable=undeliverable_hook(core) if reported else None)
+
+
+def undeliverable_hook(core: Core) -> FailureHook:
+    async def report(delivery: Delivery, reason: str) -> None:
+        await core.report_undeliverable(delivery, reason)
+        core.wake()  # the report is a post for the staff group's deliverer
+
+    return report
+
+
+def telegram_channel(core: Core, parts: AsyncExitStack) -> TelegramChannel:
+    """python-telegram-bot's Application: polling through `InboxBot`, or fed by the web
+    app's webhook route (`.updater(None)`, as in PTB's Starlette example)."""
+    from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, ExtBot
+    from telegram.request import HTTPXRequest
+
+    from bot.channels.telegram.channel import TelegramChannel
+    from bot.channels.telegram.polling import InboxBot
+    from bot.channels.telegram.send import TelegramSender
+    from bot.channels.telegram.staff import StaffSender
+    from bot.channels.telegram.updates import CHANNEL
+
+    # Opt in to PTB's coming timedelta durations now; otherwise PTB warns about the old
+    # integer ones each time it builds a RetryAfter (retry_after_seconds reads both).
+    os.environ.setdefault("PTB_TIMEDELTA", "true")
+    cfg = core.config.telegram
+    pipeline = receiving(core, CHANNEL)
+    # What ApplicationBuilder would build, with the long-poll's read timeout.
+    request = HTTPXRequest(connection_pool_size=256)
+    limiter: Any = AIORateLimiter(max_retries=0) if cfg.rate_limit else None
+    builder = ApplicationBuilder().concurrent_updates(True)  # the dispatcher keeps order
+    application: Application[Any, Any, Any, Any, Any, Any]
+    if cfg.mode == "webhook":
+        bot: ExtBot[Any] = ExtBot(token=cfg.token, base_url=cfg.base_url,
+                                  base_file_url=cfg.base_file_url, request=request,
+                                  rate_limiter=limiter)
+        application = builder.bot(bot).updater(None).build()
+    else:
+        bot = InboxBot(pipeline, token=cfg.token, base_url=cfg.base_url,
+                       base_file_url=cfg.base_file_url, request=request,
+                       get_updates_request=HTTPXRequest(connection_pool_size=1,
+                                                        read_timeout=cfg.poll_timeout + 5),
+                       rate_limiter=limiter)
+        application = builder.bot(bot).build()
+    parts.push_async_callback(application.shutdown)  # closes the bot's HTTP clients
+    staff = None
+    if cfg.staff_chat_id is not None:
+        staff = StaffSender(application, core.store, cfg.staff_chat_id, core.topic_title,
+                            core.case_card)
+    return TelegramChannel(cfg, application, pipeline, TelegramSender(application), staff,
+                           core.services.render)
+
+
+def oauth_client() -> httpx.AsyncClient:
+    """The HTTP client of Zalo's OAuth endpoint, for `hotline zalo authorize`."""
+    import httpx
+
+    return httpx.AsyncClient(timeout=15.0)
+
+
+def zalo_channel(core: Core, parts: AsyncExitStack, *,
+                 store_deadline: float | None = None) -> ZaloChannel:
+    """The OA API client, its tokens and sender; the webhook route for the web app."""
+    import httpx
+
+    from bot.channels.zalo.api import TokenManager, ZaloApi, ZaloSender
+    from bot.channels.zalo.channel import STORE_DEADLINE, OfferedButtons, ZaloChannel
+    from bot.store.zalo_tokens import ZaloTokenStore
+
+    zalo = core.config.zalo
+    client = httpx.AsyncClient(timeout=httpx.Timeout(10.0, connect=5.0))
+    parts.push_async_callback(client.aclose)
+    tokens = TokenManager(zalo, client, ZaloTokenStore(core.store, zalo.app_id), core.clock)
+    sender = ZaloSender(ZaloApi(zalo, client, tokens), core.services.render,
+                        core.store.outbox, core.clock)
+    pipeline = receiving(core, ZALO, OfferedButtons(core.store.outbox))
+    return ZaloChannel(zalo, pipeline, sender, tokens,
+                       store_deadline=STORE_DEADLINE if store_deadline is None
+                       else store_deadline)
+
+
+def web_server(core: Core, channels: list[Channel]) -> WebServer | None:
+    """One Starlette app under one uvicorn: every channel's routes and /healthz; none when
+    no channel has routes (Telegram polling alone needs no web server)."""
+    routes = [route for channel in channels for route in channel.routes()]
+    if not routes:
+        return None
+    import uvicorn
+    from starlette.applications import Starlette
+
+    from bot.web import QuietServer, WebServer, health_route
+
+    app = Starlette(routes=[health_route(core.store, [c.name for c in channels]), *routes])
+    server = QuietServer(uvicorn.Config(
+        app, log_config=None, access_log=False, lifespan="off", http="h11", ws="none",
+        timeout_graceful_shutdown=3,
+    ))
+    return WebServer(server, core.config.web.listen, core.config.web.port)
+
+
+def console_channel(core: Core, *, user_id: str = "console", first_name: str = "",
+                    out: TextIO | None = None) -> ConsoleChannel:
+    """This terminal as a channel, for `hotline chat` (and `hotline run` without a token)."""
+    from bot.channels.console import CHANNEL, ConsoleChannel, ConsoleSender
+
+    sender = ConsoleSender(out or sys.stdout)
+    return ConsoleChannel(receiving(core, CHANNEL), sender, deliverer(
+        core, CHANNEL, sender, reported=False), user_id=user_id, first_name=first_name)

@@ -22,15 +22,15 @@ import uuid
 from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Literal, Protocol, TextIO
+from typing import Literal, TextIO
 
 from bot import jobs
-from bot.app import Core, open_core, wall_clock
+from bot.app import console_channel, oauth_client, open_core, open_hotline, wall_clock
 from bot.config import Config, ConfigError, load_config
+from bot.core import Core
 from bot.logs import setup_logging
 from flows.messages import Handled, Incoming, IncomingKind
 from flows.ports import Clock
-from flows.store import Delivery
 
 NO_TOKEN = (
     "No Telegram token: set telegram.token in config.yaml or HOTLINE_TELEGRAM_TOKEN "
@@ -130,65 +130,23 @@ def main(argv: Sequence[str] | None = None) -> int:
 # ---------------------------------------------------------------- run and chat
 
 
-class Channel(Protocol):
-    async def start(self) -> None: ...
-
-    async def stop(self) -> None: ...
-
-
-def build_channels(core: Core) -> list[Channel]:
-    """Telegram when a token is set, Zalo when enabled; both share the core."""
-    config = core.config
-    channels: list[Channel] = []
-    if config.telegram.token:
-        from bot.channels.telegram import TelegramChannel
-
-        channels.append(TelegramChannel(core))
-    if config.zalo.enabled:
-        from bot.channels.zalo import ZaloChannel
-
-        async def undeliverable(delivery: Delivery, reason: str) -> None:
-            await core.report_undeliverable(delivery, reason)
-            core.wake()
-
-        zalo = ZaloChannel(config, core.store, core.dispatcher, core.services.render,
-                           on_undeliverable=undeliverable, wake=core.wake, clock=core.clock)
-        core.deliverers.append(zalo.deliverer)
-        channels.append(zalo)
-    return channels
-
-
 async def run(config: Config, *, clock: Clock) -> int:
     if not config.telegram.token and not config.zalo.enabled:
         print(NO_TOKEN, file=sys.stderr)
         return await chat(config, "", clock=clock)
-    core = await open_core(config, clock=clock)
-    channels = build_channels(core)
+    hotline = await open_hotline(config, clock=clock)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
-    watching = None
-    started: list[Channel] = []
     try:
-        for channel in channels:
-            await channel.start()
-            started.append(channel)
-        watching = asyncio.create_task(jobs.watch_cases(core, core.wake, stop))
-        await stop.wait()
+        await hotline.serve(stop)
     finally:
-        stop.set()
-        if watching is not None:
-            await watching
-        for channel in reversed(started):
-            await channel.stop()
-        await core.close()
+        await hotline.core.close()
     return 0
 
 
 async def chat(config: Config, name: str, *, clock: Clock) -> int:
-    from bot.channels.console import ConsoleChannel
-
     # Operator logs would interleave with the conversation on the same terminal.
     root = logging.getLogger()
     if root.level > logging.DEBUG:
@@ -196,7 +154,7 @@ async def chat(config: Config, name: str, *, clock: Clock) -> int:
 
     core = await open_core(config, clock=clock)
     try:
-        await ConsoleChannel(core, first_name=name).run()
+        await console_channel(core, first_name=name).run()
     finally:
         await core.close()
     return 0
@@ -256,8 +214,8 @@ async def zalo_authorize(
     clock: Clock,
 ) -> int:
     """Open the permission URL as the OA's admin, then give the code Zalo sends back."""
-    from bot.channels.zalo_api import OAuthError
-    from bot.channels.zalo_authorize import exchange_code, start_authorization, store_tokens
+    from bot.channels.zalo.api import OAuthError
+    from bot.channels.zalo.authorize import exchange_code, start_authorization, store_tokens
 
     if not (config.zalo.app_id and config.zalo.app_secret):
         print("hotline: configuration error: zalo.app_id and zalo.app_secret are needed to"
@@ -272,7 +230,8 @@ async def zalo_authorize(
         if code is None:
             code = (await asyncio.to_thread(input, "3. Paste the code here: ")).strip()
     try:
-        tokens = await exchange_code(config, code, verifier, now=clock())
+        async with oauth_client() as client:
+            tokens = await exchange_code(client, config, code, verifier, now=clock())
     except OAuthError as exc:
         print(f"hotline: Zalo refused the code: {exc}", file=sys.stderr)
         return 1
@@ -326,7 +285,7 @@ async def audit_export(config: Config, since: str | None, out: TextIO, *, clock:
         return 2
     core = await open_core(config, clock=clock)
     try:
-        rows = await core.store.audit_entries(start.isoformat() if start else "")
+        rows = await core.store.views.audit_entries(start.isoformat() if start else "")
     finally:
         await core.close()
     writer = csv.writer(out)
@@ -350,7 +309,7 @@ async def triage_export(config: Config, since: str | None, output: str | None, o
         return 2
     core = await open_core(config, clock=clock)
     try:
-        cases = await core.store.corrected_cases(start or None)
+        cases = await core.store.views.corrected_cases(start or None)
     finally:
         await core.close()
     records = []
@@ -455,7 +414,7 @@ async def kb_gaps(config: Config, since: str | None, limit: int, out: TextIO, *,
         start = datetime(day.year, day.month, day.day, tzinfo=config.hotline.tz)
     core = await open_core(config, clock=clock)
     try:
-        questions = await core.store.gap_questions(start)
+        questions = await core.store.views.gap_questions(start)
     finally:
         await core.close()
     try:

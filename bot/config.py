@@ -48,9 +48,7 @@ class TelegramConfig:
     base_file_url: str = DEFAULT_BASE_FILE_URL
     mode: str = "polling"  # polling | webhook
     webhook_url: str = ""
-    webhook_listen: str = "127.0.0.1"
-    webhook_port: int = 8443
-    webhook_path: str = "telegram"
+    webhook_path: str = "telegram"  # served by the web app (web.listen / web.port)
     secret_token: str = ""
     staff_chat_id: int | None = None
     poll_timeout: int = 10
@@ -96,10 +94,16 @@ class ZaloConfig:
     refresh_token: str = ""
     api_base_url: str = "https://openapi.zalo.me"
     oauth_base_url: str = "https://oauth.zaloapp.com"
+    webhook_path: str = "zalo/webhook"  # served by the web app (web.listen / web.port)
+    replay_window: int = 300  # seconds an event's timestamp may be off
+
+
+@dataclass(frozen=True)
+class WebConfig:
+    """The one web server: every channel's webhook and /healthz (behind your HTTPS proxy)."""
+
     listen: str = "127.0.0.1"
     port: int = 8090
-    webhook_path: str = "zalo/webhook"
-    replay_window: int = 300  # seconds an event's timestamp may be off
 
 
 @dataclass(frozen=True)
@@ -123,6 +127,7 @@ class Config:
     hotline: HotlineConfig = field(default_factory=HotlineConfig)
     delivery: DeliveryConfig = field(default_factory=DeliveryConfig)
     zalo: ZaloConfig = field(default_factory=ZaloConfig)
+    web: WebConfig = field(default_factory=WebConfig)
     retention: RetentionPolicy = field(default_factory=RetentionPolicy)
     policy: PolicyConfig = field(default_factory=PolicyConfig)
     logging: LoggingConfig = field(default_factory=LoggingConfig)
@@ -156,7 +161,7 @@ def load_config(path: Path | None = None, env: Mapping[str, str] | None = None) 
 
 def build_config(data: Mapping[str, Any], env: Mapping[str, str]) -> Config:
     known = {"telegram", "staff", "database", "hotline", "delivery", "logging", "zalo",
-             "retention", "policy"}
+             "retention", "policy", "web"}
     for section in data:
         if section not in known:
             raise ConfigError(f"{section}: unknown section (known: {', '.join(sorted(known))})")
@@ -165,24 +170,53 @@ def build_config(data: Mapping[str, Any], env: Mapping[str, str]) -> Config:
     staff = _staff(Section("staff", data.get("staff"), env))
     database = _database(Section("database", data.get("database"), env))
     hotline, office_hours = _hotline(Section("hotline", data.get("hotline"), env))
+    delivery = _delivery(Section("delivery", data.get("delivery"), env))
+    zalo = _zalo(Section("zalo", data.get("zalo"), env))
+    retention = _retention(Section("retention", data.get("retention"), env))
+    policy = _policy(Section("policy", data.get("policy"), env))
+    level = Section("logging", data.get("logging"), env).get(
+        "level", "INFO", one_of("debug", "info", "warning", "error"))
+    web = _web(Section("web", data.get("web"), env))
+    if telegram.mode == "webhook" and telegram.token and zalo.enabled and (
+            telegram.webhook_path == zalo.webhook_path):
+        raise ConfigError(f"zalo.webhook_path: {zalo.webhook_path!r} is telegram.webhook_path"
+                          " too; the one web app needs a path for each")
     return Config(
         telegram=telegram,
         staff=replace(staff, office_hours=office_hours),
         database=database,
         hotline=hotline,
-        delivery=_delivery(Section("delivery", data.get("delivery"), env)),
-        zalo=_zalo(Section("zalo", data.get("zalo"), env)),
-        retention=_retention(Section("retention", data.get("retention"), env)),
-        policy=_policy(Section("policy", data.get("policy"), env)),
-        logging=LoggingConfig(
-            level=Section("logging", data.get("logging"), env).get(
-                "level", "INFO", one_of("debug", "info", "warning", "error")
-            ).upper()
-        ),
+        delivery=delivery,
+        zalo=zalo,
+        web=web,
+        retention=retention,
+        policy=policy,
+        logging=LoggingConfig(level=level.upper()),
     )
 
 
+# Keys that were replaced; a config that still sets one stops with the key to set instead
+# (silently ignored, it would leave a webhook listening where nobody forwards to).
+MOVED = {
+    ("telegram", "webhook_listen"): "web.listen",
+    ("telegram", "webhook_port"): "web.port",
+    ("zalo", "listen"): "web.listen",
+    ("zalo", "port"): "web.port",
+}
+
+
+def _refuse_moved(s: Section) -> None:
+    for (section, key), new in MOVED.items():
+        if section != s.name:
+            continue
+        value, where = s.raw(key)
+        if value is not None and value != "":
+            raise ConfigError(f"{where}: replaced by {new} (one web server serves every"
+                              " webhook and /healthz)")
+
+
 def _telegram(s: Section) -> TelegramConfig:
+    _refuse_moved(s)
     d = TelegramConfig()
     mode = s.get("mode", d.mode, one_of("polling", "webhook"))
     cfg = TelegramConfig(
@@ -191,8 +225,6 @@ def _telegram(s: Section) -> TelegramConfig:
         base_file_url=s.get("base_file_url", d.base_file_url, as_url),
         mode=mode,
         webhook_url=s.get("webhook_url", d.webhook_url, as_url),
-        webhook_listen=s.get("webhook_listen", d.webhook_listen, as_text),
-        webhook_port=s.get("webhook_port", d.webhook_port, as_int),
         webhook_path=s.get("webhook_path", d.webhook_path, as_text).strip("/"),
         secret_token=s.get("secret_token", d.secret_token, as_text),
         staff_chat_id=s.get("staff_chat_id", None, as_int),
@@ -208,8 +240,6 @@ def _telegram(s: Section) -> TelegramConfig:
             raise ConfigError("telegram.secret_token: required when telegram.mode is webhook")
     if cfg.secret_token and not all(c.isalnum() or c in "_-" for c in cfg.secret_token):
         raise ConfigError("telegram.secret_token: only letters, digits, _ and - are allowed")
-    if not 1 <= cfg.webhook_port <= 65535:
-        raise ConfigError(f"telegram.webhook_port: {cfg.webhook_port} is not a port number")
     if cfg.staff_chat_id is not None and cfg.staff_chat_id >= 0:
         raise ConfigError("telegram.staff_chat_id: a supergroup id is negative (-100…)")
     return cfg
@@ -300,6 +330,7 @@ def _delivery(s: Section) -> DeliveryConfig:
 
 
 def _zalo(s: Section) -> ZaloConfig:
+    _refuse_moved(s)
     d = ZaloConfig()
     cfg = ZaloConfig(
         enabled=s.get("enabled", d.enabled, as_bool),
@@ -310,8 +341,6 @@ def _zalo(s: Section) -> ZaloConfig:
         refresh_token=s.get("refresh_token", d.refresh_token, as_text).strip(),
         api_base_url=s.get("api_base_url", d.api_base_url, as_url).rstrip("/"),
         oauth_base_url=s.get("oauth_base_url", d.oauth_base_url, as_url).rstrip("/"),
-        listen=s.get("listen", d.listen, as_text),
-        port=s.get("port", d.port, as_int),
         webhook_path=s.get("webhook_path", d.webhook_path, as_text).strip("/"),
         replay_window=s.get("replay_window", d.replay_window, as_int),
     )
@@ -319,8 +348,17 @@ def _zalo(s: Section) -> ZaloConfig:
         for key in ("app_id", "app_secret", "oa_secret_key"):
             if not getattr(cfg, key):
                 raise ConfigError(f"zalo.{key}: required when zalo.enabled is true")
+    return cfg
+
+
+def _web(s: Section) -> WebConfig:
+    d = WebConfig()
+    cfg = WebConfig(
+        listen=s.get("listen", d.listen, as_text).strip(),
+        port=s.get("port", d.port, as_int),
+    )
     if not 1 <= cfg.port <= 65535:
-        raise ConfigError(f"zalo.port: {cfg.port} is not a port number")
+        raise ConfigError(f"web.port: {cfg.port} is not a port number")
     return cfg
 
 

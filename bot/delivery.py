@@ -51,6 +51,8 @@ class Sender(Protocol):
 
 FailureHook = Callable[[Delivery, str], Awaitable[None]]
 
+STORE_RETRY = 1.0  # seconds before a worker whose store failed looks again
+
 # How long a claimed batch is this worker's: longer than sending a batch takes, rate limits
 # and retries of the HTTP client included, so that no other worker sends a reply meanwhile.
 LEASE = timedelta(minutes=2)
@@ -105,7 +107,11 @@ class Deliverer:
 
     async def _sleep_until_due(self) -> None:
         self._wake.clear()
-        next_at = await self.store.next_due_at(self.channel)
+        try:
+            next_at = await self.store.outbox.next_due_at(self.channel)
+        except Exception:  # the store is failing: look again shortly, never stop delivering
+            log.exception("delivery loop error", extra={"event": "delivery_loop_error"})
+            next_at = self.clock() + timedelta(seconds=STORE_RETRY)
         timeout = 30.0
         if next_at is not None:
             timeout = max(0.0, min(timeout, (next_at - self.clock()).total_seconds()))
@@ -119,7 +125,7 @@ class Deliverer:
 
         Small batches: a critical reply queued meanwhile waits for at most this many sends
         before the next fetch puts it first (emergency reply p50 fell from 71 to 24 ms)."""
-        batch = await self.store.claim_due(self.channel, self.worker, LEASE, limit)
+        batch = await self.store.outbox.claim(self.channel, self.worker, LEASE, limit)
         for delivery in batch:
             if self._stopping:
                 break
@@ -140,7 +146,7 @@ class Deliverer:
             )
             await self._retry(delivery, RetryLater(type(exc).__name__))
         else:
-            await self.store.mark_sent(delivery.id, self.clock(), ref)
+            await self.store.outbox.mark_sent(delivery.id, self.clock(), ref)
 
     async def _retry(self, delivery: Delivery, exc: RetryLater) -> None:
         attempts = delivery.attempts + 1
@@ -161,7 +167,7 @@ class Deliverer:
                 "reason": str(exc),
             },
         )
-        await self.store.mark_retry(
+        await self.store.outbox.mark_retry(
             delivery.id, str(exc), self.clock() + timedelta(seconds=delay)
         )
 
@@ -176,6 +182,6 @@ class Deliverer:
                 "reason": reason,
             },
         )
-        await self.store.mark_undeliverable(delivery.id, reason, self.clock())
+        await self.store.outbox.mark_undeliverable(delivery.id, reason, self.clock())
         if self.on_undeliverable is not None:
             await self.on_undeliverable(delivery, reason)

@@ -11,7 +11,7 @@ import logging
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
-from bot.app import Core
+from bot.core import Core
 from flows.retention import PurgeReport
 
 log = logging.getLogger(__name__)

@@ -154,22 +154,22 @@ async def _correct(turn: StaffTurn, case: Case, *, priority: Priority | None = N
     actor = staff_actor(turn.staff_id)
     before = _before(case)
     details = case.details if BEFORE in case.details else dict(case.details) | {BEFORE: before}
-    await tx.update_case(case.id, priority=priority, category=category, details=details)
+    await tx.cases.update(case.id, priority=priority, category=category, details=details)
     if priority is not None:
-        await tx.audit(actor, "priority_set", now, case_id=case.id,
+        await tx.audit.record(actor, "priority_set", now, case_id=case.id,
                        detail=f"{case.priority.value}->{priority.value}")
         what = "level"
         old, new = _level_label(turn, case.priority), _level_label(turn, priority)
     else:
-        await tx.audit(actor, "category_set", now, case_id=case.id,
+        await tx.audit.record(actor, "category_set", now, case_id=case.id,
                        detail=f"{case.category or 'none'}->{category}")
         what = "category"
         triage = turn.services.triage
         old = category_label(triage, case.category) if case.category else ""
         new = category_label(triage, category or "")
-    updated = await tx.case(case.id)
+    updated = await tx.cases.get(case.id)
     assert updated is not None
-    await tx.add_correction(Correction(
+    await tx.feedback.add_correction(Correction(
         case_id=case.id,
         triage_priority=Priority(str(before["priority"])),
         triage_category=before["category"],

@@ -119,7 +119,7 @@ class StaffDesk:
     async def handle(self, incoming: StaffIncoming) -> Handled:
         async with self.locks.hold(("staff", incoming.thread_id or incoming.button)):
             async with self.store.transaction() as tx:
-                if await tx.is_processed(incoming.channel, incoming.event_id):
+                if await tx.inbox.is_processed(incoming.channel, incoming.event_id):
                     return Handled(route="duplicate")
                 turn = StaffTurn(incoming, tx, self.services)
                 step = await self.route(turn)
@@ -132,7 +132,7 @@ class StaffDesk:
                     answers = ()
                 step.replies = []
                 await write_step(tx, step, incoming.channel, "", None, turn.now)
-                await tx.mark_processed(incoming.channel, incoming.event_id, turn.now)
+                await tx.inbox.mark_processed(incoming.channel, incoming.event_id, turn.now)
         return Handled(route=step.route, replies=answers)
 
     async def route(self, turn: StaffTurn) -> Step:
@@ -140,16 +140,16 @@ class StaffDesk:
         if not turn.may_act:
             if not (incoming.button or incoming.command):
                 return Step(route="staff_ignored")  # small talk in the group: not ours
-            await turn.tx.audit(turn.actor, "refused", turn.now,
+            await turn.tx.audit.record(turn.actor, "refused", turn.now,
                                 detail=incoming.command or incoming.button[:40])
             return Step(route="refused", replies=[Outgoing(turn.text("staff_refused"))])
         pressed = parse_case_button(incoming.button) if incoming.button else None
         if pressed is not None:
-            case = await turn.tx.case(pressed.case_id)
+            case = await turn.tx.cases.get(pressed.case_id)
             if pressed.action == "level" and pressed.level is not None:
                 return await corrections.set_level(turn, case, pressed.level)
             return await claim(turn, case)
-        case = await turn.tx.case_by_thread(incoming.thread_id) if incoming.thread_id else None
+        case = await turn.tx.cases.by_thread(incoming.thread_id) if incoming.thread_id else None
         command = incoming.command
         if command in GENERAL_COMMANDS:
             return await GENERAL_COMMANDS[command](turn, case)
@@ -175,14 +175,14 @@ async def claim(turn: StaffTurn, case: Case | None) -> Step:
         taken = turn.services.staff.directory.name_of(case.claimed_by)
         return Step(route="claim",
                     replies=[Outgoing(turn.text("staff_claim_taken", case=case, by=taken))])
-    mine = await turn.tx.active_cases_of(actor)
+    mine = await turn.tx.cases.active_of(actor)
     cap = turn.services.staff.max_active_cases
     if len(mine) >= cap:
         return Step(route="claim", replies=[Outgoing(turn.text("staff_claim_cap", cap=cap))])
-    if not await turn.tx.claim_case(case.id, actor, turn.now):
+    if not await turn.tx.cases.claim(case.id, actor, turn.now):
         return Step(route="claim", replies=[Outgoing(turn.text("staff_claim_taken", case=case,
                                                                 by=""))])
-    await turn.tx.audit(turn.actor, "case_claimed", turn.now, case_id=case.id)
+    await turn.tx.audit.record(turn.actor, "case_claimed", turn.now, case_id=case.id)
     person_note = Outgoing(turn.text("counsellor_joined", name=turn.actor_name))
     return Step(
         route="claim",
@@ -214,10 +214,10 @@ async def relay(turn: StaffTurn, case: Case) -> Step:
     if not _owns(turn, case):
         return _say(turn, case, turn.text("staff_not_yours", case=case))
     kind = incoming.attachment.kind if incoming.attachment else "text"
-    await turn.tx.add_message(case.person_id, "staff", kind, incoming.text, turn.now,
+    await turn.tx.messages.add(case.person_id, "staff", kind, incoming.text, turn.now,
                               event_id=incoming.event_id, case_id=case.id,
                               meta={"by": turn.staff_id, "edited": incoming.edited})
-    await turn.tx.mark_first_reply(case.id, turn.now)
+    await turn.tx.cases.mark_first_reply(case.id, turn.now)
     text = turn.text("counsellor_message", name=turn.actor_name, text=incoming.text,
                      edited=incoming.edited, kind=kind)
     copy_from = incoming.message_ref if incoming.attachment else ""
@@ -232,9 +232,9 @@ async def note(turn: StaffTurn, case: Case | None) -> Step:
     body = turn.incoming.text.removeprefix("!").strip()
     if turn.incoming.command == "ghichu":
         body = turn.incoming.command_args
-    await turn.tx.add_message(case.person_id, "note", "text", body, turn.now, case_id=case.id,
+    await turn.tx.messages.add(case.person_id, "note", "text", body, turn.now, case_id=case.id,
                               meta={"by": turn.staff_id})
-    await turn.tx.audit(turn.actor, "note_added", turn.now, case_id=case.id)
+    await turn.tx.audit.record(turn.actor, "note_added", turn.now, case_id=case.id)
     return _say(turn, case, turn.text("staff_note_saved"))
 
 
@@ -247,8 +247,8 @@ async def close(turn: StaffTurn, case: Case | None) -> Step:
     outcome = _match_outcome(turn.incoming.command_args, outcomes)
     if outcome is None:
         return _say(turn, case, turn.text("staff_outcomes", outcomes=outcomes))
-    await turn.tx.set_case_status(case.id, CaseStatus.CLOSED, turn.now, outcome=outcome)
-    await turn.tx.audit(turn.actor, "case_closed", turn.now, case_id=case.id, detail=outcome)
+    await turn.tx.cases.set_status(case.id, CaseStatus.CLOSED, turn.now, outcome=outcome)
+    await turn.tx.audit.record(turn.actor, "case_closed", turn.now, case_id=case.id, detail=outcome)
     message, data = handoff.closing_message(turn.services, case)
     return Step(
         route="close",
@@ -272,8 +272,8 @@ async def transfer(turn: StaffTurn, case: Case | None) -> Step:
     if target is None:
         names = directory.counsellor_names()
         return _say(turn, case, turn.text("staff_transfer_who", names=names))
-    await turn.tx.set_claimant(case.id, target.id)
-    await turn.tx.audit(turn.actor, "case_transferred", turn.now,
+    await turn.tx.cases.set_claimant(case.id, target.id)
+    await turn.tx.audit.record(turn.actor, "case_transferred", turn.now,
                         case_id=case.id, detail=f"to {staff_actor(target.id)}")
     name = target.name
     return Step(
@@ -289,19 +289,19 @@ async def transfer(turn: StaffTurn, case: Case | None) -> Step:
 
 
 async def _viewed(turn: StaffTurn, what: str) -> None:
-    await turn.tx.audit(turn.actor, f"viewed_{what}", turn.now)
+    await turn.tx.audit.record(turn.actor, f"viewed_{what}", turn.now)
 
 
 async def show_queue(turn: StaffTurn, case: Case | None) -> Step:
     await _viewed(turn, "queue")
-    waiting = await turn.tx.cases_waiting()
+    waiting = await turn.tx.cases.waiting()
     rows = queue_rows(waiting, turn.now, lambda c: case_label(turn.services, c))
     return _say(turn, case, turn.text("staff_queue", rows=rows))
 
 
 async def my_cases(turn: StaffTurn, case: Case | None) -> Step:
     await _viewed(turn, "my_cases")
-    mine = await turn.tx.active_cases_of(turn.staff_id)
+    mine = await turn.tx.cases.active_of(turn.staff_id)
     return _say(turn, case, turn.text("staff_my_cases", cases=mine))
 
 
@@ -336,7 +336,7 @@ CASE_COMMANDS: dict[str, StaffHandler] = {
 
 async def _case_of(turn: StaffTurn) -> Case | None:
     thread = turn.incoming.thread_id
-    return await turn.tx.case_by_thread(thread) if thread else None
+    return await turn.tx.cases.by_thread(thread) if thread else None
 
 
 def _int(text: str) -> int:

@@ -114,7 +114,7 @@ async def record_triage(turn: Turn, case_id: int | None, assessment: Assessment)
     layer = assessment.layer
     if case_id is None or not layer:
         return
-    case = await turn.tx.case(case_id)
+    case = await turn.tx.cases.get(case_id)
     if case is None:
         return
     entry = {"layer": layer, "reasons": list(assessment.reasons),
@@ -122,7 +122,7 @@ async def record_triage(turn: Turn, case_id: int | None, assessment: Assessment)
     previous = case.details.get("triage")
     if isinstance(previous, dict) and previous.get("layer") == "rules" and layer == "model":
         return  # a rule reason stays the better explanation
-    await turn.tx.update_case(case_id, details=dict(case.details) | {"triage": entry})
+    await turn.tx.cases.update(case_id, details=dict(case.details) | {"triage": entry})
 
 
 def describe(incoming: Incoming) -> tuple[str, dict[str, object]]:
@@ -164,25 +164,25 @@ class Dispatcher:
             await self.warm_search(incoming)
         async with self.store.transaction(person=person_key(incoming.channel, incoming.user_id),
                                           urgent=urgent) as tx:
-            if await tx.is_processed(incoming.channel, incoming.event_id):
+            if await tx.inbox.is_processed(incoming.channel, incoming.event_id):
                 return Handled(route="duplicate")
             now = self.services.clock()
-            person = await tx.person(incoming.channel, incoming.user_id, incoming.first_name)
+            person = await tx.people.get(incoming.channel, incoming.user_id, incoming.first_name)
             text, meta = describe(incoming)
-            message_id = await tx.add_message(
+            message_id = await tx.messages.add(
                 person.id, "in", incoming.kind.value, text, now,
                 event_id=incoming.event_id, meta=meta,
             )
             turn = Turn(incoming, person, tx, self.services, now, assessment)
             step = await self.route(turn, assessment)
             if step.case_id is not None:
-                await tx.link_message(message_id, step.case_id)
+                await tx.messages.link(message_id, step.case_id)
             flow = step.flow or person.flow
             data = person.flow_data if step.data is None else step.data
             if (flow, data) != (person.flow, person.flow_data):
-                await tx.set_flow(person.id, flow, data)
+                await tx.people.set_flow(person.id, flow, data)
             await write_step(tx, step, incoming.channel, incoming.user_id, person.id, now)
-            await tx.mark_processed(incoming.channel, incoming.event_id, now)
+            await tx.inbox.mark_processed(incoming.channel, incoming.event_id, now)
         if step.compact:
             await self.store.checkpoint()
         return Handled(
@@ -203,20 +203,21 @@ class Dispatcher:
         async with self.locks.hold((incoming.channel, incoming.user_id)):
             async with self.store.transaction(
                     person=person_key(incoming.channel, incoming.user_id)) as tx:
-                if await tx.is_processed(incoming.channel, incoming.event_id):
+                if await tx.inbox.is_processed(incoming.channel, incoming.event_id):
                     return
                 now = self.services.clock()
-                person = await tx.person(incoming.channel, incoming.user_id, incoming.first_name)
+                person = await tx.people.get(incoming.channel, incoming.user_id,
+                                             incoming.first_name)
                 text, meta = describe(incoming)
                 meta["failed"] = True
-                await tx.add_message(
+                await tx.messages.add(
                     person.id, "in", incoming.kind.value, text, now,
                     event_id=incoming.event_id, meta=meta,
                 )
                 apology = Step(route="error",
                                replies=[Outgoing(self.services.render.render("error"))])
                 await write_step(tx, apology, incoming.channel, incoming.user_id, person.id, now)
-                await tx.mark_processed(incoming.channel, incoming.event_id, now)
+                await tx.inbox.mark_processed(incoming.channel, incoming.event_id, now)
 
     async def route(self, turn: Turn, assessment: Assessment | None) -> Step:
         incoming = turn.incoming
@@ -232,7 +233,7 @@ class Dispatcher:
             # Safety first: danger in any message wins over whatever flow the person is in.
             if turn.person.flow in (FlowName.WAITING, FlowName.TALKING):
                 step = await emergency.during_case(turn, assessment)
-                case = await turn.tx.case(step.case_id) if step.case_id else None
+                case = await turn.tx.cases.get(step.case_id) if step.case_id else None
                 if case is not None and incoming.attachment is not None:
                     # The alert quotes the caption; the photo or file itself still goes to
                     # the counsellors, as any media in a case does.

@@ -145,23 +145,23 @@ async def open_or_raise(
     """The person's open case at the raised priority, or a new one. True if it is new."""
     priority = LEVEL_PRIORITY.get(level, Priority.URGENT)
     tx = turn.tx
-    case = await tx.open_case_of(turn.person.id)
+    case = await tx.cases.open_of(turn.person.id)
     if case is None:
-        case = await tx.create_case(
+        case = await tx.cases.create(
             turn.person.id, priority, turn.now, category=category,
             summary=turn.incoming.text[:300], signals=signals,
         )
-        await tx.audit("bot", "case_opened", turn.now, case_id=case.id,
+        await tx.audit.record("bot", "case_opened", turn.now, case_id=case.id,
                        detail=f"priority={priority.value} category={category}")
         return case, True
     raised = higher(case.priority, priority)
     merged = tuple(dict.fromkeys(case.signals + signals))
-    await tx.update_case(case.id, priority=raised, category=case.category or category,
+    await tx.cases.update(case.id, priority=raised, category=case.category or category,
                          signals=merged)
     if raised != case.priority:
-        await tx.audit("bot", "priority_raised", turn.now, case_id=case.id,
+        await tx.audit.record("bot", "priority_raised", turn.now, case_id=case.id,
                        detail=f"{case.priority.value}->{raised.value}")
-    updated = await tx.case(case.id)
+    updated = await tx.cases.get(case.id)
     assert updated is not None
     return updated, False
 
@@ -295,7 +295,7 @@ async def answer(turn: Turn) -> Step:
     data = dict(turn.data)
     current = str(data.get("question", QUESTIONS[0]))
     case_id = int(data.get("case_id", 0))
-    case = await turn.tx.case(case_id) if case_id else None
+    case = await turn.tx.cases.get(case_id) if case_id else None
     if case is None or not case.is_open:
         return Step(route="emergency", flow=FlowName.MENU, data={},
                     replies=[Outgoing(turn.text("menu"))])
@@ -313,7 +313,7 @@ async def answer(turn: Turn) -> Step:
         value = incoming.text or (incoming.attachment.kind if incoming.attachment else "")
     details = dict(case.details)
     details[current] = value
-    await turn.tx.update_case(case.id, details=details)
+    await turn.tx.cases.update(case.id, details=details)
     staff = [StaffPost(
         turn.text("staff_answer", case=case, question=current, value=value),
         case_id=case.id, priority=case.priority,

@@ -33,7 +33,7 @@ def topic_buttons(turn: Turn) -> tuple[tuple[Button, ...], ...]:
 
 async def estimate_minutes(turn: Turn, position: int) -> int | None:
     """An honest estimate from how long recent cases waited; None when there is no history."""
-    waits = await turn.tx.recent_waits()
+    waits = await turn.tx.cases.recent_waits()
     if len(waits) < 3:
         return None
     minutes = statistics.median(waits) / 60 * max(1, position)
@@ -43,8 +43,8 @@ async def estimate_minutes(turn: Turn, position: int) -> int | None:
 async def queue_status(turn: Turn, case: Case) -> Outgoing:
     """Where the person is in the queue; what they were told is kept on the case, so the
     case watch can tell them again when it changes materially."""
-    position = await turn.tx.queue_position(case.id)
-    await turn.tx.update_case(case.id, details=dict(case.details) | {"told_position": position})
+    position = await turn.tx.cases.queue_position(case.id)
+    await turn.tx.cases.update(case.id, details=dict(case.details) | {"told_position": position})
     office = turn.services.staff.office_hours
     reopen = office.next_opening(turn.now) if not office.is_open(turn.now) else None
     text = turn.text(
@@ -60,7 +60,7 @@ async def queue_status(turn: Turn, case: Case) -> Outgoing:
 
 async def request(turn: Turn) -> Step:
     """The menu button, /tuvanvien, or the offer after an unanswered question."""
-    case = await turn.tx.open_case_of(turn.person.id)
+    case = await turn.tx.cases.open_of(turn.person.id)
     if case is None and turn.person.consent_at is None:
         return await ask_consent(turn, "handoff")
     if case is not None:
@@ -92,9 +92,9 @@ async def intake(turn: Turn) -> Step:
 
 
 async def join_queue(turn: Turn, topic: str, description: str) -> Step:
-    case = await turn.tx.create_case(turn.person.id, Priority.NORMAL, turn.now, topic=topic,
+    case = await turn.tx.cases.create(turn.person.id, Priority.NORMAL, turn.now, topic=topic,
                                      summary=description[:300])
-    await turn.tx.audit("bot", "case_opened", turn.now, case_id=case.id,
+    await turn.tx.audit.record("bot", "case_opened", turn.now, case_id=case.id,
                         detail=f"priority=normal topic={topic}")
     card = StaffPost(turn.text("staff_new_case", case=case, first_name=turn.person.first_name,
                                topic=turn.services.render.label(f"topic_{topic}")),
@@ -117,7 +117,7 @@ def relay_post(turn: Turn, case: Case) -> StaffPost:
 
 
 async def _current_case(turn: Turn) -> Case | None:
-    return await turn.tx.open_case_of(turn.person.id)
+    return await turn.tx.cases.open_of(turn.person.id)
 
 
 async def waiting(turn: Turn) -> Step:
@@ -151,8 +151,8 @@ async def leave(turn: Turn) -> Step:
     case = await _current_case(turn)
     staff: list[StaffPost] = []
     if case is not None and case.status == CaseStatus.WAITING:
-        await turn.tx.set_case_status(case.id, CaseStatus.CANCELLED, turn.now)
-        await turn.tx.audit("person", "case_cancelled", turn.now, case_id=case.id)
+        await turn.tx.cases.set_status(case.id, CaseStatus.CANCELLED, turn.now)
+        await turn.tx.audit.record("person", "case_cancelled", turn.now, case_id=case.id)
         staff.append(StaffPost(turn.text("staff_cancelled", case=case), case_id=case.id,
                                priority=case.priority))
         staff.append(card_refresh(case))
@@ -168,7 +168,7 @@ async def stay(turn: Turn) -> Step:
                     replies=[Outgoing(turn.text("case_gone"), buttons=main_menu(turn))])
     details = dict(case.details)
     details.pop("abandon_notice_at", None)
-    await turn.tx.update_case(case.id, details=details)
+    await turn.tx.cases.update(case.id, details=details)
     return Step(route="handoff", replies=[await queue_status(turn, case)],
                 flow=FlowName.WAITING, data={"case_id": case.id})
 
@@ -181,9 +181,9 @@ async def end(turn: Turn) -> Step:
                                                         buttons=main_menu(turn))])
     if case.status == CaseStatus.WAITING:
         return await leave(turn)
-    await turn.tx.set_case_status(case.id, CaseStatus.CLOSED, turn.now,
+    await turn.tx.cases.set_status(case.id, CaseStatus.CLOSED, turn.now,
                                   outcome="người dùng kết thúc")
-    await turn.tx.audit("person", "case_closed", turn.now, case_id=case.id,
+    await turn.tx.audit.record("person", "case_closed", turn.now, case_id=case.id,
                         detail="ended by the person")
     staff = [StaffPost(turn.text("staff_person_ended", case=case), case_id=case.id,
                        priority=case.priority), card_refresh(case)]
@@ -219,11 +219,11 @@ async def rate(turn: Turn) -> Step:
     if not case_id or not 1 <= score <= 5:
         return Step(route="fallback", replies=[Outgoing(turn.text("stale_button"),
                                                          buttons=main_menu(turn))])
-    case = await turn.tx.case(int(case_id))
+    case = await turn.tx.cases.get(int(case_id))
     if case is not None:
         details = dict(case.details) | {"rating": score}
-        await turn.tx.update_case(case.id, details=details)
-        await turn.tx.audit("person", "case_rated", turn.now, case_id=case.id,
+        await turn.tx.cases.update(case.id, details=details)
+        await turn.tx.audit.record("person", "case_rated", turn.now, case_id=case.id,
                             detail=f"rating={score}")
     return Step(route="handoff", flow=FlowName.MENU,
                 data={"rating_comment_case": case_id},
@@ -237,9 +237,9 @@ async def rating_comment(turn: Turn) -> Step | None:
     if not case_id:
         return None
     if turn.incoming.kind is IncomingKind.TEXT and turn.incoming.text.strip():
-        case = await turn.tx.case(int(case_id))
+        case = await turn.tx.cases.get(int(case_id))
         if case is not None:
             details = dict(case.details) | {"rating_comment": turn.incoming.text.strip()[:1000]}
-            await turn.tx.update_case(case.id, details=details)
+            await turn.tx.cases.update(case.id, details=details)
     return Step(route="handoff", flow=FlowName.MENU, data={},
                 replies=[Outgoing(turn.text("rating_comment_thanks"), buttons=main_menu(turn))])

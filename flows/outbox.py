@@ -27,23 +27,23 @@ async def write_step(
 ) -> None:
     """The replies, staff posts and notices of a step, into the outbox and the history."""
     for reply in step.replies:
-        await tx.enqueue(channel, recipient, reply, now, person_id=person_id,
+        await tx.outbox.enqueue(channel, recipient, reply, now, person_id=person_id,
                          case_id=step.case_id)
         if person_id is not None and step.keep_history:
-            await tx.add_message(person_id, "out", "text", reply.text, now, case_id=step.case_id)
+            await tx.messages.add(person_id, "out", "text", reply.text, now, case_id=step.case_id)
     for post in step.staff:
         buttons = tuple(tuple(Button(label, data) for label, data in row) for row in post.buttons)
-        await tx.enqueue(
+        await tx.outbox.enqueue(
             STAFF_CHANNEL, staff_recipient(post.case_id, post.thread),
             Outgoing(post.message, buttons=buttons, priority=post.priority,
                      copy_from=post.copy_from, edit=post.edit),
             now, case_id=post.case_id,
         )
     for notice in step.notices:
-        await tx.enqueue(notice.channel, notice.recipient, notice.message, now,
+        await tx.outbox.enqueue(notice.channel, notice.recipient, notice.message, now,
                          case_id=step.case_id)
     if step.person_flow is not None:
-        await tx.set_flow(step.person_flow.person_id, step.person_flow.flow,
+        await tx.people.set_flow(step.person_flow.person_id, step.person_flow.flow,
                           step.person_flow.data)
 
 

@@ -116,12 +116,12 @@ async def question(turn: Turn) -> Step:
     if safety_net.needs_human(turn):
         # Someone telling of their situation is never asked to rephrase, nor to pick an
         # article: a human reads it.
-        await turn.tx.add_unanswered(turn.person.id, text, nearest, "no_answer", turn.now)
+        await turn.tx.feedback.add_unanswered(turn.person.id, text, nearest, "no_answer", turn.now)
         step = await safety_net.review(turn)
         step.data = {**(step.data or {}), **remembered(turn, result)}
         return step
     if hits and result.ambiguous:
-        await turn.tx.add_unanswered(turn.person.id, text, nearest, "which", turn.now)
+        await turn.tx.feedback.add_unanswered(turn.person.id, text, nearest, "which", turn.now)
         choices = tuple((Button(h.title, f"{ARTICLE}{h.article_id}"),) for h in hits[:3])
         return Step(
             route="policy",
@@ -135,7 +135,7 @@ async def question(turn: Turn) -> Step:
             data={"last_question": text, **remembered(turn, result)},
             articles=tuple(h.article_id for h in hits[:3]),
         )
-    await turn.tx.add_unanswered(turn.person.id, text, nearest, "no_answer", turn.now)
+    await turn.tx.feedback.add_unanswered(turn.person.id, text, nearest, "no_answer", turn.now)
     step = no_answer(turn, text)
     step.data = {**(step.data or {}), **remembered(turn, result)}
     return step
@@ -173,7 +173,7 @@ async def feedback(turn: Turn) -> Step:
     parts = turn.incoming.button.split(":", 2)
     helpful = len(parts) == 3 and parts[1] == "up"
     article_id = parts[2] if len(parts) == 3 else ""
-    await turn.tx.add_feedback(
+    await turn.tx.feedback.add_rating(
         turn.person.id, article_id, helpful, str(turn.data.get("last_question", "")), turn.now
     )
     template = "feedback_thanks_up" if helpful else "feedback_thanks_down"

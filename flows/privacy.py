@@ -44,15 +44,15 @@ async def ask_consent(turn: Turn, then: str) -> Step:
 
 async def agree(turn: Turn) -> Step:
     """Record consent with its time. The dispatcher then continues what was asked for."""
-    await turn.tx.set_consent(turn.person.id, turn.now)
-    await turn.tx.audit(f"person:{turn.person.id}", "consent_given", turn.now)
+    await turn.tx.people.set_consent(turn.person.id, turn.now)
+    await turn.tx.audit.record(f"person:{turn.person.id}", "consent_given", turn.now)
     return Step(route="privacy", data={},
                 replies=[Outgoing(turn.text("consent_thanks"), buttons=main_menu(turn))])
 
 
 async def my_data(turn: Turn) -> Step:
     """/dulieu: counts and dates, and buttons to see one's messages or erase them."""
-    summary = await turn.tx.data_summary(turn.person.id)
+    summary = await turn.tx.people.data_summary(turn.person.id)
     tz = turn.services.staff.office_hours.tz
     return Step(
         route="privacy",
@@ -65,14 +65,14 @@ async def my_data(turn: Turn) -> Step:
 
 
 async def show_messages(turn: Turn) -> Step:
-    messages = await turn.tx.own_messages(turn.person.id)
+    messages = await turn.tx.messages.own(turn.person.id)
     tz = turn.services.staff.office_hours.tz
     return Step(route="privacy",
                 replies=[Outgoing(turn.text("my_messages", messages=messages, tz=tz))])
 
 
 async def _urgent_open_cases(turn: Turn) -> list[int]:
-    case = await turn.tx.open_case_of(turn.person.id)
+    case = await turn.tx.cases.open_of(turn.person.id)
     return [case.id] if case is not None and case.priority is not Priority.NORMAL else []
 
 
@@ -89,8 +89,8 @@ async def erase(turn: Turn) -> Step:
         return Step(route="privacy",
                     replies=[Outgoing(turn.text("erase_cancelled"), buttons=main_menu(turn))])
     kept = await _urgent_open_cases(turn)
-    result = await turn.tx.erase_person(turn.person.id, kept)
-    await turn.tx.audit(f"person:{turn.person.id}", "data_erased", turn.now,
+    result = await turn.tx.people.erase(turn.person.id, kept)
+    await turn.tx.audit.record(f"person:{turn.person.id}", "data_erased", turn.now,
                         detail=f"messages={result.messages} cases={result.cases} kept={kept}")
     staff = [StaffPost(turn.text("staff_case_erased", case_id=case_id), thread=thread,
                        edit="delete_topic")

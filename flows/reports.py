@@ -83,9 +83,9 @@ def local_midnight(now: datetime, tz: tzinfo) -> datetime:
 async def day_figures(tx: Transaction, now: datetime, tz: tzinfo, label: CaseLabel) -> DayFigures:
     """Today's figures, "today" being the calendar day of `now` in `tz` (the office's)."""
     midnight = local_midnight(now, tz)
-    today = await tx.cases_since(midnight)
-    gaps = await tx.gap_counts(midnight)
-    return figures_of(today, await tx.cases_waiting(), gaps, now, label)
+    today = await tx.cases.since(midnight)
+    gaps = await tx.feedback.gap_counts(midnight)
+    return figures_of(today, await tx.cases.waiting(), gaps, now, label)
 
 
 def figures_of(

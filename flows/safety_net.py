@@ -25,12 +25,12 @@ def needs_human(turn: Turn) -> bool:
 async def review(turn: Turn) -> Step:
     text = turn.incoming.text.strip()
     tx = turn.tx
-    case = await tx.open_case_of(turn.person.id)
+    case = await tx.cases.open_of(turn.person.id)
     new = case is None
     if case is None:
-        case = await tx.create_case(turn.person.id, Priority.REVIEW, turn.now,
+        case = await tx.cases.create(turn.person.id, Priority.REVIEW, turn.now,
                                     summary=text[:300])
-        await tx.audit("bot", "case_opened", turn.now, case_id=case.id,
+        await tx.audit.record("bot", "case_opened", turn.now, case_id=case.id,
                        detail="priority=review reason=not_understood")
     assessment = turn.assessment
     child = assessment is not None and "child" in assessment.facets

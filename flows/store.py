@@ -99,7 +99,7 @@ class Correction:
     triage_layer: str  # rules, model, rules+model; "" when no triage layer raised it
     priority: Priority  # as the counsellor left it
     category: str | None
-    actor: str  # "tg:<id>", as in the audit log
+    actor: str  # "staff:<id>", as in the audit log
     at: datetime
 
 
@@ -113,7 +113,7 @@ class CorrectedCase:
     first_name: str  # as the channel gave it, for masking; never exported
 
 
-# What an unanswered policy question was (the `kind` of Transaction.add_unanswered).
+# What an unanswered policy question was (the `kind` of Feedback.add_unanswered).
 NO_ANSWER = "no_answer"  # the bot declined: no article was close enough
 WHICH = "which"  # the bot had to ask which of several articles was meant
 UNANSWERED_KINDS = (NO_ANSWER, WHICH)
@@ -151,14 +151,30 @@ def person_key(channel: str, external_id: str) -> str:
     return f"{channel}:{external_id}"
 
 
-class Transaction(Protocol):
-    async def person(self, channel: str, external_id: str, first_name: str = "") -> Person: ...
+class People(Protocol):
+    """Who wrote in: one row per person and channel."""
 
-    async def is_processed(self, channel: str, event_id: str) -> bool: ...
+    async def get(self, channel: str, external_id: str, first_name: str = "") -> Person:
+        """The person, created on their first message; stamps them as seen now."""
+        ...
 
-    async def mark_processed(self, channel: str, event_id: str, at: datetime) -> None: ...
+    async def find(self, channel: str, external_id: str) -> Person | None: ...
 
-    async def add_message(
+    async def set_flow(self, person_id: int, flow: str, data: dict[str, Any]) -> None: ...
+
+    async def set_consent(self, person_id: int, at: datetime | None) -> None: ...
+
+    async def data_summary(self, person_id: int) -> DataSummary: ...
+
+    async def erase(self, person_id: int, keep_cases: Sequence[int]) -> Erasure:
+        """Delete what the hotline holds about a person except the cases it must keep."""
+        ...
+
+
+class Messages(Protocol):
+    """Every message in and out, in each person's history."""
+
+    async def add(
         self,
         person_id: int,
         direction: str,
@@ -171,9 +187,33 @@ class Transaction(Protocol):
         case_id: int | None = None,
     ) -> int: ...
 
-    async def set_flow(self, person_id: int, flow: str, data: dict[str, Any]) -> None: ...
+    async def link(self, message_id: int, case_id: int) -> None: ...
 
-    async def link_message(self, message_id: int, case_id: int) -> None: ...
+    async def own(self, person_id: int, limit: int = 50) -> list[StoredMessage]:
+        """What the person typed themselves, for /dulieu."""
+        ...
+
+    async def history(self, person_id: int, limit: int = 200) -> list[StoredMessage]: ...
+
+    async def last_from(self, person_id: int) -> datetime | None: ...
+
+
+class Inbox(Protocol):
+    """Raw channel events, kept before they are acted on, and which were handled."""
+
+    async def is_processed(self, channel: str, event_id: str) -> bool: ...
+
+    async def mark_processed(self, channel: str, event_id: str, at: datetime) -> None: ...
+
+    async def unprocessed(self, channel: str) -> list[InboundEvent]: ...
+
+    async def claim(self, channel: str, worker: str, lease: timedelta) -> list[InboundEvent]:
+        """Lease the kept events not yet handled, oldest first, to replay them."""
+        ...
+
+
+class Outbox(Protocol):
+    """Replies not yet confirmed sent, each leased to the one worker sending it."""
 
     async def enqueue(
         self,
@@ -186,41 +226,47 @@ class Transaction(Protocol):
         case_id: int | None = None,
     ) -> int: ...
 
-    async def audit(
-        self, actor: str, action: str, at: datetime, *, case_id: int | None = None, detail: str = ""
-    ) -> None: ...
-
-    async def add_feedback(
-        self, person_id: int, article_id: str, helpful: bool, question: str, at: datetime
-    ) -> None: ...
-
-    async def add_correction(self, correction: Correction) -> None: ...
-
-    async def add_unanswered(
-        self, person_id: int, question: str, nearest_article: str | None, kind: str, at: datetime
-    ) -> None:
-        """Keep a policy question the bot could not answer for the editors; `kind` is
-        NO_ANSWER or WHICH (ValueError otherwise). Personal data: erased and purged with the
-        person's conversation."""
+    async def due(self, channel: str, now: datetime, limit: int) -> list[Delivery]:
+        """What is due at `now`, leased or not (to look at; workers use `claim`)."""
         ...
 
-    async def gap_counts(self, since: datetime) -> GapCounts: ...
+    async def claim(
+        self, channel: str, worker: str, lease: timedelta, limit: int = 10
+    ) -> list[Delivery]:
+        """Lease the replies due now to `worker`, most urgent first; no other worker gets
+        them until they are marked sent, retried or undeliverable, or the lease runs out."""
+        ...
 
-    # Privacy
-    async def set_consent(self, person_id: int, at: datetime | None) -> None: ...
+    async def mark_sent(self, delivery_id: int, at: datetime, ref: str = "") -> None: ...
 
-    async def data_summary(self, person_id: int) -> DataSummary: ...
+    async def mark_retry(self, delivery_id: int, error: str, next_attempt_at: datetime) -> None: ...
 
-    async def own_messages(self, person_id: int, limit: int = 50) -> list[StoredMessage]: ...
+    async def mark_undeliverable(self, delivery_id: int, error: str, at: datetime) -> None: ...
 
-    async def erase_person(self, person_id: int, keep_cases: Sequence[int]) -> Erasure: ...
+    async def next_due_at(self, channel: str) -> datetime | None: ...
 
-    # Cases
-    async def open_case_of(self, person_id: int) -> Case | None: ...
+    # A channel without real buttons (Zalo's are typed labels) reads a typed label back as
+    # the press it stands for.
+    async def remember_buttons(
+        self, channel: str, recipient: str, buttons: Sequence[tuple[str, str]], at: datetime
+    ) -> None: ...
 
-    async def case(self, case_id: int) -> Case | None: ...
+    async def offered_button(self, channel: str, recipient: str, label: str) -> str | None: ...
 
-    async def create_case(
+    async def deliveries(self, channel: str) -> list[tuple[Delivery, datetime | None]]:
+        """Every reply held for a channel, oldest first, with when it was sent (None while it
+        waits or once given up)."""
+        ...
+
+
+class Cases(Protocol):
+    """Requests for a human: the queue, claims, outcomes, the staff topic of each."""
+
+    async def get(self, case_id: int) -> Case | None: ...
+
+    async def open_of(self, person_id: int) -> Case | None: ...
+
+    async def create(
         self,
         person_id: int,
         priority: Priority,
@@ -233,7 +279,7 @@ class Transaction(Protocol):
         details: dict[str, Any] | None = None,
     ) -> Case: ...
 
-    async def update_case(
+    async def update(
         self,
         case_id: int,
         *,
@@ -245,21 +291,25 @@ class Transaction(Protocol):
         escalated_at: datetime | None = None,
     ) -> None: ...
 
-    async def set_case_status(
+    async def set_status(
         self, case_id: int, status: CaseStatus, at: datetime, *, outcome: str | None = None
     ) -> bool: ...
 
-    async def claim_case(self, case_id: int, counsellor_id: int, at: datetime) -> bool: ...
+    async def claim(self, case_id: int, counsellor_id: int, at: datetime) -> bool:
+        """Atomic: of two claims at once, one wins."""
+        ...
 
-    async def cases_waiting(self) -> list[Case]: ...
+    async def waiting(self) -> list[Case]:
+        """The queue, in the order cases will be taken."""
+        ...
 
-    async def cases_open(self) -> list[Case]: ...
+    async def open(self) -> list[Case]: ...
 
-    async def cases_since(self, at: datetime) -> list[Case]: ...
+    async def since(self, at: datetime) -> list[Case]: ...
 
-    async def active_cases_of(self, counsellor_id: int) -> list[Case]: ...
+    async def active_of(self, counsellor_id: int) -> list[Case]: ...
 
-    async def case_by_thread(self, thread_id: str) -> Case | None: ...
+    async def by_thread(self, thread_id: str) -> Case | None: ...
 
     async def queue_position(self, case_id: int) -> int: ...
 
@@ -271,9 +321,152 @@ class Transaction(Protocol):
 
     async def last_activity(self, case_id: int) -> datetime | None: ...
 
+    async def set_thread(self, case_id: int, thread_id: str) -> None: ...
 
-class Store(Protocol):
+    async def set_card(self, case_id: int, card_ref: str) -> None: ...
+
+    async def earlier(self, person_id: int, before_case: int) -> list[Case]: ...
+
+
+class Audit(Protocol):
+    """Who did what to which case, when; append only."""
+
+    async def record(
+        self, actor: str, action: str, at: datetime, *, case_id: int | None = None, detail: str = ""
+    ) -> None: ...
+
+    async def entries(self, since: str = "") -> list[tuple[str, str, str, Any, str]]: ...
+
+
+class Feedback(Protocol):
+    """What editors and the triage's trainers learn from."""
+
+    async def add_rating(
+        self, person_id: int, article_id: str, helpful: bool, question: str, at: datetime
+    ) -> None: ...
+
+    async def add_unanswered(
+        self, person_id: int, question: str, nearest_article: str | None, kind: str, at: datetime
+    ) -> None:
+        """Keep a policy question the bot could not answer for the editors; `kind` is
+        NO_ANSWER or WHICH (ValueError otherwise). Personal data: erased and purged with the
+        person's conversation."""
+        ...
+
+    async def gap_counts(self, since: datetime) -> GapCounts: ...
+
+    async def gap_questions(self, since: datetime) -> list[GapQuestion]:
+        """Unanswered questions and the questions of 👎 answers on or after `since`, oldest
+        first."""
+        ...
+
+    async def add_correction(self, correction: Correction) -> None: ...
+
+    async def corrected_cases(self, since: datetime | None = None) -> list[CorrectedCase]:
+        """Every case with a correction (its latest one on or after `since`), oldest first."""
+        ...
+
+    async def corrections(self, since: datetime | None = None) -> list[Correction]:
+        """Every correction on or after `since`, oldest first (a case's full trail)."""
+        ...
+
+    async def ratings(self, since: datetime | None = None) -> list[tuple[str, bool, str, datetime]]:
+        """(article id, helpful, question, at) of every rating on or after `since`, oldest
+        first."""
+        ...
+
+
+class Repositories(Protocol):
+    """One repository per table family: inside a unit of work (`Transaction`) or, one
+    statement at a time, on the store itself."""
+
+    # Read-only properties, so that an implementation may hold its own repository classes.
+    @property
+    def people(self) -> People: ...
+
+    @property
+    def messages(self) -> Messages: ...
+
+    @property
+    def inbox(self) -> Inbox: ...
+
+    @property
+    def outbox(self) -> Outbox: ...
+
+    @property
+    def cases(self) -> Cases: ...
+
+    @property
+    def audit(self) -> Audit: ...
+
+    @property
+    def feedback(self) -> Feedback: ...
+
+
+class Transaction(Repositories, Protocol):
+    """A unit of work: everything a flow changes for one message, committed together."""
+
+
+@dataclass(frozen=True)
+class CaseCard:
+    """What a counsellor reads before answering: the case, the person's earlier cases, the
+    latest of the conversation, and when the person last wrote."""
+
+    case: Case
+    earlier: tuple[Case, ...]
+    history: tuple[StoredMessage, ...]
+    last_message_at: datetime | None
+
+
+class Views(Protocol):
+    """The read side, for staff screens (the Telegram desk now, the web console next) and
+    the exports: read one statement at a time, outside any unit of work."""
+
+    async def person(self, channel: str, external_id: str) -> Person | None: ...
+
+    async def case(self, case_id: int) -> Case | None: ...
+
+    async def queue(self) -> list[Case]: ...
+
+    async def open_cases(self) -> list[Case]: ...
+
+    async def history(self, person_id: int, limit: int = 200) -> list[StoredMessage]: ...
+
+    async def last_message_from(self, person_id: int) -> datetime | None: ...
+
+    async def earlier_cases(self, person_id: int, before_case: int) -> list[Case]: ...
+
+    async def case_card(self, case_id: int, history: int = 12) -> CaseCard | None: ...
+
+    async def corrected_cases(self, since: datetime | None = None) -> list[CorrectedCase]: ...
+
+    async def corrections(self, since: datetime | None = None) -> list[Correction]:
+        """Every correction, not only each case's latest: who changed what, in turn, for a
+        case's trail on a staff screen and for the trainers."""
+        ...
+
+    async def answer_ratings(
+        self, since: datetime | None = None
+    ) -> list[tuple[str, bool, str, datetime]]:
+        """(article id, helpful, question, at) of every 👍 and 👎, oldest first: how answers
+        fare, for the editors (`gap_questions` holds only the 👎)."""
+        ...
+
+    async def gap_questions(self, since: datetime) -> list[GapQuestion]: ...
+
+    async def audit_entries(self, since: str = "") -> list[tuple[str, str, str, Any, str]]: ...
+
+    async def deliveries(self, channel: str) -> list[tuple[Delivery, datetime | None]]:
+        """Every reply and staff post the outbox holds for a channel, oldest first, with when
+        it was sent: what went out and what still waits, for an operator's delivery screen."""
+        ...
+
+
+class Store(Repositories, Protocol):
     instance: str  # this instance's name, the same after a restart; workers are named by it
+
+    @property
+    def views(self) -> Views: ...
 
     async def open(self) -> None: ...
 
@@ -287,18 +480,11 @@ class Store(Protocol):
         instance: each sees what the one before it committed."""
         ...
 
-    # Work shared by several workers or instances: each item or job is leased to one.
-    async def claim_due(
-        self, channel: str, worker: str, lease: timedelta, limit: int = 10
-    ) -> list[Delivery]:
-        """Lease the replies due now to `worker`, most urgent first; no other worker gets
-        them until they are marked sent, retried or undeliverable, or the lease runs out."""
-        ...
-
-    async def claim_inbound(
-        self, channel: str, worker: str, lease: timedelta
-    ) -> list[InboundEvent]:
-        """Lease the kept events not yet handled, oldest first, to replay them."""
+    async def record_inbound(
+        self, events: Sequence[InboundEvent], *, urgent: bool = False
+    ) -> int:
+        """Keep raw events before anything else happens; how many were new (a redelivered
+        one is ignored). A batch with a message that signals danger goes ahead."""
         ...
 
     def singleton(
@@ -311,51 +497,7 @@ class Store(Protocol):
 
     async def singleton_holder(self, name: str) -> str | None: ...
 
-    # The inbox: raw events stored before anything else happens.
-    async def record_inbound(
-        self, events: Sequence[InboundEvent], *, urgent: bool = False
-    ) -> int: ...
-
-    async def unprocessed_inbound(self, channel: str) -> list[InboundEvent]: ...
-
-    # The outbox: replies not yet confirmed sent.
-    async def due_deliveries(self, channel: str, now: datetime, limit: int) -> list[Delivery]:
-        """What is due at `now`, leased or not (to look at; workers use `claim_due`)."""
-        ...
-
-    async def mark_sent(self, delivery_id: int, at: datetime, ref: str = "") -> None: ...
-
-    async def mark_retry(self, delivery_id: int, error: str, next_attempt_at: datetime) -> None: ...
-
-    async def mark_undeliverable(self, delivery_id: int, error: str, at: datetime) -> None: ...
-
-    async def next_due_at(self, channel: str) -> datetime | None: ...
-
-    # Reading for people and staff.
-    async def find_person(self, channel: str, external_id: str) -> Person | None: ...
-
-    async def messages_of(self, person_id: int, limit: int = 200) -> list[StoredMessage]: ...
-
-    async def get_case(self, case_id: int) -> Case | None: ...
-
     async def checkpoint(self) -> None: ...
 
-    async def last_message_from(self, person_id: int) -> datetime | None: ...
-
     async def purge(self, now: datetime, policy: RetentionPolicy, *, dry_run: bool) -> PurgeReport:
-        ...
-
-    async def set_case_thread(self, case_id: int, thread_id: str) -> None: ...
-
-    async def set_case_card(self, case_id: int, card_ref: str) -> None: ...
-
-    async def earlier_cases(self, person_id: int, before_case: int) -> list[Case]: ...
-
-    async def corrected_cases(self, since: datetime | None = None) -> list[CorrectedCase]:
-        """Every case with a correction (its latest one on or after `since`), oldest first."""
-        ...
-
-    async def gap_questions(self, since: datetime) -> list[GapQuestion]:
-        """Unanswered questions and the questions of 👎 answers on or after `since`, oldest
-        first."""
         ...

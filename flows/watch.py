@@ -41,7 +41,7 @@ class CaseWatch:
         closed: list[int] = []
         updated: list[int] = []
         async with self.store.transaction() as tx:
-            for case in await tx.cases_open():
+            for case in await tx.cases.open():
                 step = await self.check(tx, case, now)
                 if step is None:
                     continue
@@ -66,7 +66,7 @@ class CaseWatch:
                 return await self.apologise(tx, case, now)
             return await self.position_moved(tx, case)
         elif case.status == CaseStatus.ACTIVE:
-            last = await tx.last_activity(case.id) or case.claimed_at or case.created_at
+            last = await tx.cases.last_activity(case.id) or case.claimed_at or case.created_at
             if now - last >= timedelta(seconds=staff.silent_close_after):
                 return await self.close_silent(tx, case, now)
         return None
@@ -76,8 +76,8 @@ class CaseWatch:
 
     async def escalate(self, tx: Transaction, case: Case, now: datetime) -> Step:
         first = case.escalated_at is None
-        await tx.update_case(case.id, escalated_at=now)
-        await tx.audit("bot", "case_escalated", now, case_id=case.id)
+        await tx.cases.update(case.id, escalated_at=now)
+        await tx.audit.record("bot", "case_escalated", now, case_id=case.id)
         minutes = int((now - case.created_at).total_seconds() // 60)
         staff = self.services.staff
         alert = self.render("staff_escalation", case=case, minutes=minutes)
@@ -100,15 +100,15 @@ class CaseWatch:
         told = case.details.get("told_position")
         if not isinstance(told, int):
             return None
-        position = await tx.queue_position(case.id)
+        position = await tx.cases.queue_position(case.id)
         if position >= told or not (position == 1 or position <= told // 2):
             return None
-        await tx.update_case(case.id, details=dict(case.details) | {"told_position": position})
+        await tx.cases.update(case.id, details=dict(case.details) | {"told_position": position})
         return Step(route="moved", case_id=case.id,
                     replies=[Outgoing(self.render("queue_moved", position=position))])
 
     async def apologise(self, tx: Transaction, case: Case, now: datetime) -> Step:
-        await tx.update_case(case.id, details=dict(case.details) | {
+        await tx.cases.update(case.id, details=dict(case.details) | {
             "abandon_notice_at": now.isoformat()})
         stay = Button(self.services.render.label("keep_waiting"), STAY)
         leave = Button(self.services.render.label("leave_queue"), "queue:leave")
@@ -116,8 +116,8 @@ class CaseWatch:
                     replies=[Outgoing(self.render("waiting_apology"), buttons=((stay, leave),))])
 
     async def close_silent(self, tx: Transaction, case: Case, now: datetime) -> Step:
-        await tx.set_case_status(case.id, CaseStatus.CLOSED, now, outcome="không liên lạc được")
-        await tx.audit("bot", "case_closed", now, case_id=case.id, detail="silent")
+        await tx.cases.set_status(case.id, CaseStatus.CLOSED, now, outcome="không liên lạc được")
+        await tx.audit.record("bot", "case_closed", now, case_id=case.id, detail="silent")
         # Nothing is sent to the person: after a case closes we write only when asked.
         return Step(
             route="close", case_id=case.id,

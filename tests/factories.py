@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import itertools
-import json
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 
@@ -14,7 +13,6 @@ from flows.messages import (
     IncomingKind,
     Location,
     Priority,
-    outgoing_from_dict,
 )
 
 _event_ids = itertools.count(1)
@@ -52,7 +50,7 @@ def make_incoming(
 
 @dataclass(frozen=True)
 class Queued:
-    """A reply or post in the outbox, as the database holds it."""
+    """A reply or post in the outbox, as the store holds it."""
 
     recipient: str
     text: str
@@ -66,14 +64,10 @@ class Queued:
 
 
 async def queued(core: Core, channel: str) -> list[Queued]:
-    """Everything queued for a channel, in order, sent or not (read from the SQLite file)."""
-    rows = await core.store.ex.fetch(
-        "SELECT recipient, payload, sent_at FROM outbox WHERE channel = ? ORDER BY id", (channel,)
-    )
-    out = []
-    for row in rows:
-        message = outgoing_from_dict(json.loads(row[1]))
-        out.append(Queued(row[0], message.text, message.priority,
-                          tuple(b.data for b in message.button_list()),
-                          message.location_button, row[2] is not None))
-    return out
+    """Everything queued for a channel, in order, sent or not."""
+    return [
+        Queued(d.recipient, d.message.text, d.message.priority,
+               tuple(b.data for b in d.message.button_list()), d.message.location_button,
+               sent_at is not None)
+        for d, sent_at in await core.store.views.deliveries(channel)
+    ]

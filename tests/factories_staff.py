@@ -52,8 +52,8 @@ async def seed_waiting_cases(core: Core, count: int) -> None:
     """`count` people, each with a waiting case (ids 1..count)."""
     async with core.store.transaction() as tx:
         for i in range(count):
-            person = await tx.person("telegram", str(100_000 + i))
-            await tx.create_case(person.id, Priority.NORMAL, core.services.clock())
+            person = await tx.people.get("telegram", str(100_000 + i))
+            await tx.cases.create(person.id, Priority.NORMAL, core.services.clock())
 
 
 async def claim_race(core: Core, counsellors: list[int], cases: int) -> Counter[int]:

@@ -62,3 +62,58 @@ def test_only_the_composition_root_reads_the_wall_clock() -> None:
 def test_the_composition_root_does_read_it() -> None:
     """The allowed list names a file that really holds the clock (not a stale exemption)."""
     assert all(wall_clock_reads(ROOT / name) for name in READS_THE_WALL_CLOCK)
+
+
+# The composition root (docs: /work/shared/design.md, "app.py ... the only builder"): the real
+# parts are built in bot/app.py alone, so that what runs is decided in one place and a test or
+# another instance can build them differently; every other module is handed its parts.
+REAL_PARTS = {
+    # our own parts
+    "SqliteStore", "Dispatcher", "StaffDesk", "CaseWatch", "Receiving", "Deliverer",
+    "TelegramChannel", "ZaloChannel", "ConsoleChannel", "TelegramSender", "StaffSender",
+    "ZaloSender", "ZaloApi", "TokenManager", "InboxBot", "WebServer", "QuietServer",
+    # the libraries' clients and servers
+    "httpx.AsyncClient", "AsyncClient", "HTTPXRequest", "ApplicationBuilder", "ExtBot",
+    "uvicorn.Server", "uvicorn.Config", "Starlette",
+}
+BUILDS_REAL_PARTS = {"bot/app.py"}
+
+
+def called_name(call: ast.Call) -> str:
+    """`Deliverer(...)` -> "Deliverer", `httpx.AsyncClient(...)` -> "httpx.AsyncClient"."""
+    func, names = call.func, []
+    while isinstance(func, ast.Attribute):
+        names.append(func.attr)
+        func = func.value
+    if isinstance(func, ast.Name):
+        names.append(func.id)
+    return ".".join(reversed(names))
+
+
+def real_parts_built(path: Path) -> list[str]:
+    return [
+        f"{node.lineno}: {name}("
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8")))
+        if isinstance(node, ast.Call)
+        and ((name := called_name(node)) in REAL_PARTS or name.rsplit(".", 1)[-1] in REAL_PARTS)
+    ]
+
+
+def test_only_the_composition_root_builds_real_parts() -> None:
+    offenders = {
+        name: built
+        for package in ("bot", "flows", "knowledge")
+        for path in sorted((ROOT / package).rglob("*.py"))
+        if (name := path.relative_to(ROOT).as_posix()) not in BUILDS_REAL_PARTS
+        and (built := real_parts_built(path))
+    }
+    assert offenders == {}
+
+
+def test_the_composition_root_does_build_them() -> None:
+    """The allowed list names the file that really builds (not a stale exemption), and the
+    check sees each kind of call it looks for."""
+    built = {line.split(": ", 1)[1] for name in BUILDS_REAL_PARTS
+             for line in real_parts_built(ROOT / name)}
+    assert {"Deliverer(", "httpx.AsyncClient(", "SqliteStore(", "ApplicationBuilder(",
+            "uvicorn.Config(", "TokenManager(", "Starlette(", "QuietServer("} <= built

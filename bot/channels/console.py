@@ -1,4 +1,5 @@
-"""The local console: talk to the bot in a terminal, through the same flows, store and outbox.
+"""The local console: talk to the bot in a terminal, through the same receiving pipeline,
+flows, store and outbox (built in bot/app.py).
 
 Buttons are shown as numbered choices; typing the number presses the button.
 """
@@ -8,11 +9,15 @@ from __future__ import annotations
 import asyncio
 import sys
 import uuid
+from collections.abc import Sequence
 from dataclasses import replace
+from datetime import timedelta
 from typing import TextIO
 
-from bot.app import Core
+from starlette.routing import BaseRoute
+
 from bot.delivery import Deliverer
+from bot.receiving import Receiving
 from flows.messages import Button, Incoming, IncomingKind, Location, Outgoing
 
 CHANNEL = "console"
@@ -49,13 +54,36 @@ class ConsoleSender:
 
 
 class ConsoleChannel:
-    def __init__(self, core: Core, *, user_id: str = "console", first_name: str = "") -> None:
-        self.core = core
+    """One person at this terminal; replies are delivered before the next line is read."""
+
+    name = CHANNEL
+    reply_window: timedelta | None = None
+
+    def __init__(
+        self,
+        receiving: Receiving,
+        sender: ConsoleSender,
+        deliverer: Deliverer,
+        *,
+        user_id: str = "console",
+        first_name: str = "",
+    ) -> None:
+        self.receiving = receiving
+        self.sender = sender
+        self.deliverer = deliverer
         self.user_id = user_id
         self.first_name = first_name
-        self.sender = ConsoleSender(sys.stdout)
-        self.deliverer = Deliverer(core.store, CHANNEL, self.sender, core.config.delivery,
-                                   clock=core.clock)
+
+    def routes(self) -> Sequence[BaseRoute]:
+        return ()
+
+    async def start(self) -> None:
+        """Deliver anything left in the outbox from an earlier session."""
+        while await self.deliverer.deliver_due():
+            pass
+
+    async def stop(self) -> None:
+        pass
 
     def to_incoming(self, line: str) -> Incoming:
         text = line.strip()
@@ -64,7 +92,7 @@ class ConsoleChannel:
             user_id=self.user_id,
             event_id=uuid.uuid4().hex,
             kind=IncomingKind.TEXT,
-            received_at=self.core.clock(),
+            received_at=self.receiving.clock(),
             text=text,
             first_name=self.first_name,
         )
@@ -77,7 +105,7 @@ class ConsoleChannel:
         return incoming
 
     async def say(self, line: str) -> None:
-        await self.core.dispatcher.handle(self.to_incoming(line))
+        await self.receiving.handle(self.to_incoming(line))
         while await self.deliverer.deliver_due():
             pass
 
@@ -86,9 +114,7 @@ class ConsoleChannel:
         interactive = stdin.isatty()
         if interactive:
             print("Hotline console. Type a message; a number presses a button; Ctrl+D quits.")
-        # Deliver anything left in the outbox from an earlier session first.
-        while await self.deliverer.deliver_due():
-            pass
+        await self.start()
         await self.say("/start")
         while True:
             if interactive:

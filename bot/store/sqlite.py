@@ -1,7 +1,7 @@
 """The Store on SQLite through aiosqlite: WAL, foreign keys, numbered migrations at open.
 
-The statements themselves are portable and live in sql.py, sql_unit.py and sql_queries.py;
-this module is what is SQLite's own: the connection and its pragmas, migrations, how
+The statements themselves are portable and live in bot/store/sql/, one module per table
+family; this module is what is SQLite's own: the connection and its pragmas, migrations, how
 statements are serialised, and compacting the files after deletions.
 
 One connection serves the whole process. SQLite has a single writer anyway, so transactions
@@ -18,8 +18,8 @@ from __future__ import annotations
 import logging
 import socket
 from collections.abc import AsyncIterator, Sequence
-from contextlib import asynccontextmanager
-from datetime import datetime
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -27,10 +27,12 @@ import aiosqlite
 
 from bot.store.priority_lock import QUICK, URGENT, WORK, PriorityLock
 from bot.store.schema import migrations
-from bot.store.sql import Row, ts
-from bot.store.sql_leases import SqlLeases
-from bot.store.sql_queries import SqlQueries, purge_targets
-from bot.store.sql_unit import SqlTransaction
+from bot.store.sql.retention import purge_targets
+from bot.store.sql.rows import Row, ts
+from bot.store.sql.singletons import SingletonsSql
+from bot.store.sql.tokens import TokensSql
+from bot.store.sql.unit import Repositories, SqlTransaction
+from bot.store.sql.views import SqlViews
 from flows.ports import Clock
 from flows.retention import PurgeReport, RetentionPolicy
 from flows.store import InboundEvent
@@ -71,8 +73,9 @@ def this_instance() -> str:
     return socket.gethostname()
 
 
-class SqliteStore(SqlQueries, SqlLeases):
-    """flows.store.Store on one SQLite file."""
+class SqliteStore(Repositories):
+    """flows.store.Store on one SQLite file. Its repositories (people, cases, outbox…) run
+    single statements outside a unit of work; `views` is the read side."""
 
     def __init__(self, path: str | Path, clock: Clock, *, instance: str = "") -> None:
         self.path = str(path)
@@ -81,7 +84,19 @@ class SqliteStore(SqlQueries, SqlLeases):
         self._db: aiosqlite.Connection | None = None
         self.lock = PriorityLock()
         self.unit = _InTransaction(self)
-        self.ex = _OneAtATime(self)  # also for tools and tests that read the database
+        one_at_a_time = _OneAtATime(self)  # also for tools and tests that read the database
+        super().__init__(one_at_a_time, clock)
+        self.views = SqlViews(Repositories(one_at_a_time, clock))
+        self._singletons = SingletonsSql(one_at_a_time, clock, self.instance)
+        self.tokens = TokensSql(one_at_a_time, clock)
+
+    def singleton(
+        self, name: str, lease: timedelta, *, wait: bool = False
+    ) -> AbstractAsyncContextManager[bool]:
+        return self._singletons.held(name, lease, wait=wait)
+
+    async def singleton_holder(self, name: str) -> str | None:
+        return await self._singletons.holder(name)
 
     @property
     def db(self) -> aiosqlite.Connection:

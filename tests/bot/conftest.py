@@ -1,5 +1,6 @@
 """Fixtures for the channel tests: the Telegram Bot API stand-in, a core configured for it on
-a real SQLite file, and the real TelegramChannel (python-telegram-bot) polling it."""
+a real SQLite file, and the hotline bot/app.py builds on it: the real TelegramChannel
+(python-telegram-bot) polling it."""
 
 from __future__ import annotations
 
@@ -9,15 +10,18 @@ from typing import Any
 
 import pytest
 
-from bot.app import Core, open_core
-from bot.channels.telegram import TelegramChannel
+from bot.app import assemble, open_core
 from bot.config import Config, build_config
+from bot.core import Core
+from bot.hotline import Hotline
 from tests.standin.bot_api import BotApiStandIn
 
 
-def telegram_config(db_path: Path, api: BotApiStandIn, **telegram: Any) -> Config:
+def telegram_config(db_path: Path, api: BotApiStandIn, *, web: dict[str, Any] | None = None,
+                    **telegram: Any) -> Config:
     return build_config(
         {
+            "web": web or {},
             "telegram": {
                 "token": "123:ABC",
                 "base_url": api.base_url,
@@ -47,8 +51,8 @@ async def tg_core(db_path: Path, bot_api: BotApiStandIn) -> AsyncIterator[Core]:
 
 
 @pytest.fixture
-async def channel(tg_core: Core) -> AsyncIterator[TelegramChannel]:
-    channel = TelegramChannel(tg_core)
-    await channel.start()
-    yield channel
-    await channel.stop()
+async def channel(tg_core: Core) -> AsyncIterator[Hotline]:
+    hotline = assemble(tg_core)
+    await hotline.start()
+    yield hotline
+    await hotline.stop()

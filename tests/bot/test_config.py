@@ -68,7 +68,7 @@ def test_staff_lists_come_comma_separated_and_keep_names_from_yaml() -> None:
         ({"hotline": {"timezone": "Mars/Olympus"}}, {}, "hotline.timezone: unknown time zone"),
         ({"database": {"url": "mysql://x"}}, {}, "database.url: must start with"),
         ({"telegram": {"token": "nonsense"}}, {}, "telegram.token: does not look like"),
-        ({"telegram": {"webhook_port": "eighty"}}, {}, "telegram.webhook_port: must be a whole"),
+        ({"web": {"port": "eighty"}}, {}, "web.port: must be a whole"),
         (
             {"telegram": {"token": "1:a", "mode": "webhook"}},
             {},
@@ -143,3 +143,39 @@ def test_office_hours_are_read_by_the_domains_parser_and_a_bad_one_names_its_key
     with pytest.raises(ConfigError) as error:
         build_config(data, env)
     assert str(error.value) == message
+
+
+@pytest.mark.parametrize(
+    ("data", "env", "message"),
+    [
+        ({"telegram": {"webhook_port": 8443}}, {},
+         "telegram.webhook_port: replaced by web.port"),
+        ({"telegram": {"webhook_listen": "0.0.0.0"}}, {},
+         "telegram.webhook_listen: replaced by web.listen"),
+        ({"zalo": {"port": 8090}}, {}, "zalo.port: replaced by web.port"),
+        ({}, {"HOTLINE_ZALO_LISTEN": "0.0.0.0"}, "HOTLINE_ZALO_LISTEN: replaced by web.listen"),
+    ],
+)
+def test_a_replaced_webhook_key_stops_the_start_naming_the_new_one(
+    data: dict, env: dict, message: str  # type: ignore[type-arg]
+) -> None:
+    with pytest.raises(ConfigError) as error:
+        build_config(data, env)
+    assert str(error.value) == f"{message} (one web server serves every webhook and /healthz)"
+
+
+def test_the_web_server_has_one_address_for_every_channel() -> None:
+    assert (build_config({}, env={}).web.listen, build_config({}, env={}).web.port) == (
+        "127.0.0.1", 8090)
+    config = build_config({"web": {"listen": "0.0.0.0"}}, env={"HOTLINE_WEB_PORT": "9000"})
+    assert (config.web.listen, config.web.port) == ("0.0.0.0", 9000)
+    with pytest.raises(ConfigError, match="^web.port: 70000 is not a port number$"):
+        build_config({"web": {"port": 70000}}, env={})
+
+
+def test_telegram_and_zalo_webhooks_need_paths_of_their_own() -> None:
+    with pytest.raises(ConfigError, match="^zalo.webhook_path: 'hooks' is telegram.webhook_path"):
+        build_config({"telegram": {"token": "1:a", "mode": "webhook", "webhook_path": "hooks",
+                                   "webhook_url": "https://x.example/hooks", "secret_token": "s"},
+                      "zalo": {"enabled": True, "app_id": "1", "app_secret": "2",
+                               "oa_secret_key": "3", "webhook_path": "hooks"}}, env={})

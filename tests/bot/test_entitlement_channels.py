@@ -6,10 +6,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from bot.app import Core
-from bot.channels.console import ConsoleChannel
-from bot.channels.telegram import TelegramChannel
-from bot.channels.zalo import ZaloChannel
+from bot.app import Core, console_channel
+from bot.hotline import Hotline
 from flows.turn import FlowName
 from tests.bot import zalo_fixtures as z
 from tests.bot.test_telegram import buttons, reply_to
@@ -31,7 +29,7 @@ XA_DECIDES = "UBND xã xác định chính xác diện và mức hưởng khi x�
 
 
 async def test_telegram_questions_come_with_buttons_and_the_answer_with_its_sources(
-    channel: TelegramChannel, bot_api: BotApiStandIn, tg_core: Core
+    channel: Hotline, bot_api: BotApiStandIn, tg_core: Core
 ) -> None:
     user = 301
     bot_api.push_update(updates.text(user, QUESTION))
@@ -57,12 +55,12 @@ async def test_telegram_questions_come_with_buttons_and_the_answer_with_its_sour
     text = str(result.params["text"])
     assert PAID in text and XA_DECIDES in text and "Luật Bảo hiểm xã hội số 41/2024/QH15" in text
     assert [data for _, data in buttons(result)] == ["menu:counsellor", "menu:home"]
-    person = await tg_core.store.find_person("telegram", str(user))
+    person = await tg_core.store.views.person("telegram", str(user))
     assert person is not None and person.flow == FlowName.MENU
 
 
 async def test_telegram_typed_answers_and_huy(
-    channel: TelegramChannel, bot_api: BotApiStandIn
+    channel: Hotline, bot_api: BotApiStandIn
 ) -> None:
     user = 302
     bot_api.push_update(updates.text(user, "bố e 78t thì đc hưởng j ko"))
@@ -80,7 +78,7 @@ async def test_telegram_typed_answers_and_huy(
 
 
 async def test_zalo_buttons_come_back_as_their_labels_and_typed_ages_are_read(
-    zalo_channel: ZaloChannel, zalo_api: ZaloApiStandIn, zalo_core: Core  # noqa: F811
+    zalo_channel: Hotline, zalo_api: ZaloApiStandIn, zalo_core: Core  # noqa: F811
 ) -> None:
     user = "246845883529197955"
     url = webhook_url(zalo_channel)
@@ -109,12 +107,12 @@ async def test_zalo_buttons_come_back_as_their_labels_and_typed_ages_are_read(
     await zalo_api.wait_for(zalo_reply_to(user, XA_DECIDES), since=since, timeout=10)
     said = "\n".join(c.text for c in zalo_api.sends(user)[-3:])
     assert "✅ Trợ cấp hưu trí xã hội: 500.000 đ/tháng" in said
-    person = await zalo_core.store.find_person("zalo", user)
+    person = await zalo_core.store.views.person("zalo", user)
     assert person is not None and person.flow == FlowName.MENU
 
 
 async def test_zalo_an_emergency_while_answering_gets_the_emergency_reply(
-    zalo_channel: ZaloChannel, zalo_api: ZaloApiStandIn, zalo_core: Core  # noqa: F811
+    zalo_channel: Hotline, zalo_api: ZaloApiStandIn, zalo_core: Core  # noqa: F811
 ) -> None:
     user = "246845883529197956"
     url = webhook_url(zalo_channel)
@@ -123,12 +121,12 @@ async def test_zalo_an_emergency_while_answering_gets_the_emergency_reply(
     since = zalo_api.mark()
     await post_event(url, z.text(user, "chong em dang danh em cuu voi"))
     await zalo_api.wait_for(zalo_reply_to(user, "113"), since=since, timeout=10)
-    person = await zalo_core.store.find_person("zalo", user)
+    person = await zalo_core.store.views.person("zalo", user)
     assert person is not None and person.flow == FlowName.EMERGENCY
 
 
 async def test_console_numbers_press_the_answer_buttons(core: Core, capsys: Any) -> None:
-    console = ConsoleChannel(core, user_id="console-1", first_name="Lan")
+    console = console_channel(core, user_id="console-1", first_name="Lan")
     await console.say(QUESTION)
     shown = capsys.readouterr().out
     assert "Mẹ bạn có khuyết tật không?" in shown
@@ -145,11 +143,11 @@ async def test_console_numbers_press_the_answer_buttons(core: Core, capsys: Any)
 async def test_console_typed_age_above_the_number_of_buttons_is_an_age(
     core: Core, capsys: Any
 ) -> None:
-    console = ConsoleChannel(core, user_id="console-2")
+    console = console_channel(core, user_id="console-2")
     await console.say("me toi dc huong che do gi")
     assert "[5] Từ 80 tuổi" in capsys.readouterr().out
     await console.say("83")
     shown = capsys.readouterr().out
     assert "Mẹ bạn có khuyết tật không?" in shown
-    person = await core.store.find_person("console", "console-2")
+    person = await core.store.views.person("console", "console-2")
     assert person is not None and person.flow_data["profile"]["age"] == [83, 83]

@@ -11,9 +11,9 @@ from typing import Any
 import pytest
 from telegram import Bot
 
-from bot.app import Core, open_core
-from bot.channels.telegram import TelegramChannel
+from bot.app import Core, assemble, open_core
 from bot.config import Config, build_config
+from bot.hotline import Hotline
 from tests.standin import updates
 from tests.standin.bot_api import BotApiStandIn, Call
 
@@ -43,11 +43,11 @@ class Running:
     def __init__(self, config: Config) -> None:
         self.config = config
         self.core: Core | None = None
-        self.channel: TelegramChannel | None = None
+        self.channel: Hotline | None = None
 
     async def start(self) -> None:
         self.core = await open_core(self.config)
-        self.channel = TelegramChannel(self.core)
+        self.channel = assemble(self.core)
         await self.channel.start()
 
     async def stop(self) -> None:

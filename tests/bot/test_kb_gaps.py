@@ -33,16 +33,16 @@ async def write_questions(core: Core, clock: Clock) -> None:
     one question had to ask which article; one question is 40 days old."""
     now = clock()
     async with core.store.transaction() as tx:
-        thao = await tx.person("telegram", "1", "Thảo")
-        minh = await tx.person("zalo", "2", "Minh")
-        bong = await tx.person("telegram", "3", "Bông")
-        await tx.add_unanswered(thao.id, OLD, None, NO_ANSWER, now - timedelta(days=40))
-        await tx.add_unanswered(thao.id, ASKED, None, NO_ANSWER, now)
-        await tx.add_unanswered(minh.id, ASKED_TOO, None, NO_ANSWER, now)
-        await tx.add_unanswered(bong.id, WHICH_Q, LEVEL, WHICH, now)
-        await tx.add_feedback(thao.id, LEVEL, False, RATED, now)
-        await tx.add_feedback(minh.id, LEVEL, False, RATED, now)
-        await tx.add_feedback(bong.id, LEVEL, True, "mức chuẩn là bao nhiêu", now)
+        thao = await tx.people.get("telegram", "1", "Thảo")
+        minh = await tx.people.get("zalo", "2", "Minh")
+        bong = await tx.people.get("telegram", "3", "Bông")
+        await tx.feedback.add_unanswered(thao.id, OLD, None, NO_ANSWER, now - timedelta(days=40))
+        await tx.feedback.add_unanswered(thao.id, ASKED, None, NO_ANSWER, now)
+        await tx.feedback.add_unanswered(minh.id, ASKED_TOO, None, NO_ANSWER, now)
+        await tx.feedback.add_unanswered(bong.id, WHICH_Q, LEVEL, WHICH, now)
+        await tx.feedback.add_rating(thao.id, LEVEL, False, RATED, now)
+        await tx.feedback.add_rating(minh.id, LEVEL, False, RATED, now)
+        await tx.feedback.add_rating(bong.id, LEVEL, True, "mức chuẩn là bao nhiêu", now)
     await core.close()
 
 
@@ -116,5 +116,5 @@ def test_a_limit_below_one_is_refused(tmp_path: Path) -> None:
 async def test_an_unknown_kind_of_unanswered_question_is_refused(core: Core) -> None:
     with pytest.raises(ValueError, match="must be one of no_answer, which, got 'ambiguous'"):
         async with core.store.transaction() as tx:
-            person = await tx.person("telegram", "1")
-            await tx.add_unanswered(person.id, "?", None, "ambiguous", core.clock())
+            person = await tx.people.get("telegram", "1")
+            await tx.feedback.add_unanswered(person.id, "?", None, "ambiguous", core.clock())

@@ -9,8 +9,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from bot.app import Core, open_core
-from bot.channels.telegram import TelegramChannel
+from bot.app import Core, assemble, open_core
+from bot.hotline import Hotline
 from tests.bot.conftest import telegram_config
 from tests.standin import updates
 from tests.standin.bot_api import BotApiStandIn, Call, free_port
@@ -37,7 +37,7 @@ def buttons(call: Call) -> list[tuple[str, str]]:
 
 
 async def test_a_person_starts_uses_the_menu_and_sends_a_sticker_and_a_photo(
-    channel: TelegramChannel, bot_api: BotApiStandIn
+    channel: Hotline, bot_api: BotApiStandIn
 ) -> None:
     bot_api.push_update(updates.command(USER, "/start"))
     welcome = await bot_api.wait_for(reply_to(USER, "Xin chào Lan"))
@@ -60,7 +60,7 @@ async def test_a_person_starts_uses_the_menu_and_sends_a_sticker_and_a_photo(
 
 
 async def test_every_kind_of_update_is_handled_without_crashing(
-    channel: TelegramChannel, bot_api: BotApiStandIn, tg_core: Core
+    channel: Hotline, bot_api: BotApiStandIn, tg_core: Core
 ) -> None:
     kinds = [
         (updates.voice(201), "tin nhắn thoại"),
@@ -89,7 +89,7 @@ async def test_every_kind_of_update_is_handled_without_crashing(
 
 
 async def test_a_rate_limited_reply_waits_retry_after_and_is_delivered(
-    channel: TelegramChannel, bot_api: BotApiStandIn
+    channel: Hotline, bot_api: BotApiStandIn
 ) -> None:
     bot_api.fail_next("sendMessage", status=429, retry_after=1)
     started = time.perf_counter()
@@ -102,7 +102,7 @@ async def test_a_rate_limited_reply_waits_retry_after_and_is_delivered(
 
 
 async def test_server_errors_are_retried_until_the_reply_goes_through(
-    channel: TelegramChannel, bot_api: BotApiStandIn
+    channel: Hotline, bot_api: BotApiStandIn
 ) -> None:
     bot_api.fail_next("sendMessage", status=502, times=2)
     bot_api.push_update(updates.command(USER, "/help"))
@@ -111,7 +111,7 @@ async def test_server_errors_are_retried_until_the_reply_goes_through(
 
 
 async def test_a_reply_to_someone_who_blocked_the_bot_is_recorded_not_retried(
-    channel: TelegramChannel, bot_api: BotApiStandIn, tg_core: Core
+    channel: Hotline, bot_api: BotApiStandIn, tg_core: Core
 ) -> None:
     bot_api.fail_next("sendMessage", status=403)
     bot_api.push_update(updates.command(USER, "/help"))
@@ -133,10 +133,10 @@ async def test_webhook_mode_answers_only_requests_with_the_secret_token(
     port = free_port()
     config = telegram_config(
         db_path, bot_api, mode="webhook", webhook_url=f"http://127.0.0.1:{port}/telegram",
-        webhook_port=port, secret_token="s3cret-token",
+        web={"port": port}, secret_token="s3cret-token",
     )
     core = await open_core(config)
-    channel = TelegramChannel(core)
+    channel = assemble(core)
     await channel.start()
     try:
         url = f"http://127.0.0.1:{port}/telegram"
@@ -171,7 +171,7 @@ async def test_an_update_received_but_not_handled_is_answered_after_a_restart(
     await core.store.record_inbound(
         [InboundEvent("telegram", "77", json.dumps(update), datetime.now(UTC))]
     )
-    channel = TelegramChannel(core)
+    channel = assemble(core)
     await channel.start()
     try:
         await bot_api.wait_for(reply_to(401, "Xin chào"))
@@ -202,7 +202,7 @@ async def _outbox(core: Core) -> list[Any]:
 
 async def _wait_until_inbox_empty(core: Core) -> None:
     for _ in range(100):
-        if not await core.store.unprocessed_inbound("telegram"):
+        if not await core.store.inbox.unprocessed("telegram"):
             return
         await _sleep(0.05)
     raise AssertionError("updates left unprocessed in the inbox")

@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from bot.app import Core
-from bot.channels.telegram import TelegramChannel
+from bot.hotline import Hotline
 from tests.bot.test_telegram import buttons, reply_to
 from tests.standin import updates
 from tests.standin.bot_api import BotApiStandIn, Call
@@ -30,7 +30,7 @@ async def ask_where(bot_api: BotApiStandIn, user: int) -> Call:
 
 
 async def test_the_location_question_offers_the_location_key_and_skip(
-    channel: TelegramChannel, bot_api: BotApiStandIn, tg_core: Core
+    channel: Hotline, bot_api: BotApiStandIn, tg_core: Core
 ) -> None:
     where = await ask_where(bot_api, USER)
     keys = keyboard(where)
@@ -45,12 +45,12 @@ async def test_the_location_question_offers_the_location_key_and_skip(
     danger = await bot_api.wait_for(reply_to(USER, "Có ai đang gặp nguy hiểm"), since=since,
                                     timeout=10)
     assert ("Có, đang nguy hiểm", "em:danger:yes") in buttons(danger)
-    case = await tg_core.store.get_case(1)
+    case = await tg_core.store.views.case(1)
     assert case is not None and case.details["where"] == "skipped"
 
 
 async def test_a_typed_address_takes_the_location_keyboard_away(
-    channel: TelegramChannel, bot_api: BotApiStandIn
+    channel: Hotline, bot_api: BotApiStandIn
 ) -> None:
     await ask_where(bot_api, USER + 1)
     since = bot_api.mark()

@@ -4,8 +4,7 @@ once, when it is handled."""
 
 from __future__ import annotations
 
-from bot.app import Core
-from bot.channels.telegram import TelegramChannel
+from bot.app import Core, assemble
 from tests.bot.test_telegram import reply_to
 from tests.flows.triage_counting import counting_core
 from tests.standin import updates
@@ -19,7 +18,7 @@ async def test_a_polled_update_is_glanced_at_once_and_assessed_once(
     tg_core: Core, bot_api: BotApiStandIn
 ) -> None:
     core, triage = counting_core(tg_core)
-    channel = TelegramChannel(core)
+    channel = assemble(core)
     await channel.start()
     try:
         bot_api.push_update(updates.text(USER, DANGER))

@@ -32,12 +32,12 @@ async def corrected_cases(core: Core) -> None:
     # changes as it is retrained).
     now = core.clock()
     async with core.store.transaction() as tx:
-        person = await tx.person("telegram", "2", "Thảo")
-        case = await tx.create_case(person.id, Priority.REVIEW, now, summary=UNCLEAR)
-        await tx.add_message(person.id, "in", "text", UNCLEAR, now, case_id=case.id)
-        await tx.add_message(person.id, "in", "text", "/huy", now, case_id=case.id)
+        person = await tx.people.get("telegram", "2", "Thảo")
+        case = await tx.cases.create(person.id, Priority.REVIEW, now, summary=UNCLEAR)
+        await tx.messages.add(person.id, "in", "text", UNCLEAR, now, case_id=case.id)
+        await tx.messages.add(person.id, "in", "text", "/huy", now, case_id=case.id)
     for case_id in (1, 2):
-        await core.store.set_case_thread(case_id, f"7{case_id}")
+        await core.store.cases.set_thread(case_id, f"7{case_id}")
         await core.desk.handle(staff(HOA, button=claim_data(case_id)))
     await core.desk.handle(staff(HOA, "/muc gap", thread="71"))
     await core.desk.handle(staff(HOA, button=level_data(2, Priority.CRITICAL), thread="72"))

@@ -12,7 +12,7 @@ import httpx
 import pytest
 
 from bot.app import Core, open_core
-from bot.channels.zalo_api import TokenManager, ZaloApi, ZaloSender
+from bot.channels.zalo.api import TokenManager, ZaloApi, ZaloSender
 from bot.delivery import RetryLater, Undeliverable
 from bot.store.zalo_tokens import ZaloTokens, ZaloTokenStore
 from flows.messages import Button, Outgoing
@@ -29,7 +29,8 @@ class Parts:
         self.store = ZaloTokenStore(core.store, APP_ID)
         self.tokens = TokenManager(core.config.zalo, self.client, self.store, core.clock)
         self.api = ZaloApi(core.config.zalo, self.client, self.tokens)
-        self.sender = ZaloSender(self.api, core.services.render, core.store, core.clock)
+        self.sender = ZaloSender(self.api, core.services.render, core.store.outbox,
+                                 core.clock)
 
 
 @pytest.fixture
@@ -60,7 +61,7 @@ async def test_a_text_with_buttons_becomes_query_buttons_whose_payload_is_the_la
     # naturally there, and the offer is remembered so the label leads back to the data.
     assert call.buttons == [(f"Nút {i}", f"Nút {i}") for i in range(3)]
     for i in range(3):
-        assert await parts.core.store.offered_button("zalo", USER, f"Nút {i}") == f"menu:{i}"
+        assert await parts.core.store.outbox.offered_button("zalo", USER, f"Nút {i}") == f"menu:{i}"
     assert call.headers["access_token"] in zalo_api.access_tokens
 
 

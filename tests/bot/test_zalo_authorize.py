@@ -9,10 +9,9 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from bot.app import open_core, wall_clock
-from bot.channels.zalo import ZaloChannel
-from bot.channels.zalo_api import OAuthError
-from bot.channels.zalo_authorize import (
+from bot.app import assemble, oauth_client, open_core, wall_clock
+from bot.channels.zalo.api import OAuthError
+from bot.channels.zalo.authorize import (
     code_challenge,
     exchange_code,
     start_authorization,
@@ -54,14 +53,16 @@ async def test_a_code_is_exchanged_stored_and_used_by_the_channel(
     auth = start_authorization(config, "https://hotline.example.org/zalo/callback")
     zalo_api.expect_authorization("the-code", code_challenge(auth.code_verifier))
 
-    tokens = await exchange_code(config, "the-code", auth.code_verifier, now=wall_clock())
+    async with oauth_client() as client:
+        tokens = await exchange_code(client, config, "the-code", auth.code_verifier,
+                                     now=wall_clock())
     assert tokens.access_token in zalo_api.access_tokens
     assert zalo_api.calls[-1].body["grant_type"] == "authorization_code"
 
     core = await open_core(config)
     await store_tokens(core.store, config, tokens)
     assert await ZaloTokenStore(core.store, z.APP_ID).load() == tokens
-    channel = ZaloChannel(config, core.store, core.dispatcher)
+    channel = assemble(core)
     await channel.start()
     try:
         await z.post_event(webhook_url(channel), z.text("501", "/help"))
@@ -78,11 +79,13 @@ async def test_a_wrong_verifier_or_a_reused_code_is_refused(
     config = z.zalo_config(db_path, zalo_api)
     auth = start_authorization(config, "https://hotline.example.org/cb")
     zalo_api.expect_authorization("code-1", code_challenge(auth.code_verifier))
-    with pytest.raises(OAuthError):
-        await exchange_code(config, "code-1", "not-the-verifier" * 3, now=wall_clock())
-    with pytest.raises(OAuthError):
-        # spent by the first try
-        await exchange_code(config, "code-1", auth.code_verifier, now=wall_clock())
+    async with oauth_client() as client:
+        with pytest.raises(OAuthError):
+            await exchange_code(client, config, "code-1", "not-the-verifier" * 3,
+                                now=wall_clock())
+        with pytest.raises(OAuthError):
+            # spent by the first try
+            await exchange_code(client, config, "code-1", auth.code_verifier, now=wall_clock())
 
 
 async def test_the_authorize_command_exchanges_the_code_and_stores_the_tokens(

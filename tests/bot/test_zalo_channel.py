@@ -1,5 +1,5 @@
-"""The Zalo channel end to end: signed webhook requests into the real uvicorn server, the real
-dispatcher on a SQLite file, replies through the OA API stand-in."""
+"""The Zalo channel end to end: signed webhook requests into the one web app under the real
+uvicorn server, the real dispatcher on a SQLite file, replies through the OA API stand-in."""
 
 from __future__ import annotations
 
@@ -11,9 +11,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from bot.app import Core, open_core
-from bot.channels.zalo import ZaloChannel
-from bot.channels.zalo_events import button_payload
+from bot.app import Core, assemble, open_core
+from bot.channels.zalo.events import button_payload
+from bot.hotline import Hotline
 from flows.store import InboundEvent
 from tests.bot import zalo_fixtures as z
 from tests.bot.zalo_fixtures import (  # noqa: F401
@@ -30,7 +30,7 @@ USER = "246845883529197922"
 
 
 async def test_a_person_starts_uses_the_menu_and_sends_a_sticker_and_an_image(
-    zalo_channel: ZaloChannel, zalo_api: ZaloApiStandIn  # noqa: F811
+    zalo_channel: Hotline, zalo_api: ZaloApiStandIn  # noqa: F811
 ) -> None:
     url = webhook_url(zalo_channel)
     assert (await post_event(url, z.text(USER, "/start"))).status_code == 200
@@ -55,7 +55,7 @@ async def test_a_person_starts_uses_the_menu_and_sends_a_sticker_and_an_image(
 
 
 async def test_every_kind_of_event_is_answered_or_recorded(
-    zalo_channel: ZaloChannel, zalo_api: ZaloApiStandIn, zalo_core: Core  # noqa: F811
+    zalo_channel: Hotline, zalo_api: ZaloApiStandIn, zalo_core: Core  # noqa: F811
 ) -> None:
     url = webhook_url(zalo_channel)
     answered = [
@@ -74,15 +74,15 @@ async def test_every_kind_of_event_is_answered_or_recorded(
     for event, expected in answered:
         await zalo_api.wait_for(reply_to(event["sender"]["id"], expected), timeout=10)
     await _wait_until_inbox_empty(zalo_core)
-    person = await zalo_core.store.find_person("zalo", "208")
+    person = await zalo_core.store.views.person("zalo", "208")
     assert person is not None  # the follower is known, and was not written to
-    kinds = [m.kind for m in await zalo_core.store.messages_of(person.id)]
+    kinds = [m.kind for m in await zalo_core.store.views.history(person.id)]
     assert kinds == ["joined", "left"]
     assert zalo_api.sends("208") == []
 
 
 async def test_echoes_and_unknown_events_are_acknowledged_and_not_stored(
-    zalo_channel: ZaloChannel, zalo_api: ZaloApiStandIn, zalo_core: Core  # noqa: F811
+    zalo_channel: Hotline, zalo_api: ZaloApiStandIn, zalo_core: Core  # noqa: F811
 ) -> None:
     url = webhook_url(zalo_channel)
     for event in (z.oa_echo(USER, "Xin chào"), z.envelope("user_seen_message", USER, {})):
@@ -93,7 +93,7 @@ async def test_echoes_and_unknown_events_are_acknowledged_and_not_stored(
 
 
 async def test_unsigned_wrongly_signed_stale_and_malformed_requests_change_nothing(
-    zalo_channel: ZaloChannel, zalo_api: ZaloApiStandIn, zalo_core: Core  # noqa: F811
+    zalo_channel: Hotline, zalo_api: ZaloApiStandIn, zalo_core: Core  # noqa: F811
 ) -> None:
     url = webhook_url(zalo_channel)
     event = z.text(USER, "/start")
@@ -112,11 +112,11 @@ async def test_unsigned_wrongly_signed_stale_and_malformed_requests_change_nothi
     await asyncio.sleep(0.2)
     assert await _inbox(zalo_core) == []
     assert zalo_api.sends() == []
-    assert await zalo_core.store.find_person("zalo", USER) is None
+    assert await zalo_core.store.views.person("zalo", USER) is None
 
 
 async def test_logs_carry_ids_and_reasons_never_what_people_wrote(
-    zalo_channel: ZaloChannel, zalo_api: ZaloApiStandIn, caplog: Any  # noqa: F811
+    zalo_channel: Hotline, zalo_api: ZaloApiStandIn, caplog: Any  # noqa: F811
 ) -> None:
     caplog.set_level(logging.INFO)  # aiosqlite quotes SQL parameters at DEBUG
     url = webhook_url(zalo_channel)
@@ -134,18 +134,19 @@ async def test_logs_carry_ids_and_reasons_never_what_people_wrote(
 
 
 async def test_the_webhook_refuses_get_and_unknown_paths(
-    zalo_channel: ZaloChannel,  # noqa: F811
+    zalo_channel: Hotline,  # noqa: F811
 ) -> None:
     import httpx
 
     async with httpx.AsyncClient() as client:
         assert (await client.get(webhook_url(zalo_channel))).status_code == 405
-        base = f"http://127.0.0.1:{zalo_channel.port}"
+        assert zalo_channel.web is not None
+        base = f"http://127.0.0.1:{zalo_channel.web.port}"
         assert (await client.post(f"{base}/other", content=b"{}")).status_code == 404
 
 
 async def test_a_duplicate_delivery_is_answered_once(
-    zalo_channel: ZaloChannel, zalo_api: ZaloApiStandIn, zalo_core: Core  # noqa: F811
+    zalo_channel: Hotline, zalo_api: ZaloApiStandIn, zalo_core: Core  # noqa: F811
 ) -> None:
     url = webhook_url(zalo_channel)
     event = z.text(USER, "/help")
@@ -156,13 +157,13 @@ async def test_a_duplicate_delivery_is_answered_once(
     assert (await post_event(url, event)).status_code == 200  # a late redelivery too
     await asyncio.sleep(0.3)
     assert len(zalo_api.sends(USER)) == 1
-    person = await zalo_core.store.find_person("zalo", USER)
+    person = await zalo_core.store.views.person("zalo", USER)
     assert person is not None
-    assert [m.direction for m in await zalo_core.store.messages_of(person.id)] == ["in", "out"]
+    assert [m.direction for m in await zalo_core.store.views.history(person.id)] == ["in", "out"]
 
 
 async def test_the_webhook_answers_well_within_two_seconds(
-    zalo_channel: ZaloChannel, zalo_api: ZaloApiStandIn  # noqa: F811
+    zalo_channel: Hotline, zalo_api: ZaloApiStandIn  # noqa: F811
 ) -> None:
     zalo_api.send_delay = 1.0  # a slow OA API must not hold the webhook's answer
     url = webhook_url(zalo_channel)
@@ -179,7 +180,7 @@ async def test_a_slow_store_gets_503_and_the_redelivery_is_answered_once(
     db_path: Path, zalo_api: ZaloApiStandIn  # noqa: F811
 ) -> None:
     core = await open_core(z.zalo_config(db_path, zalo_api))
-    channel = ZaloChannel(core.config, core.store, core.dispatcher, store_deadline=0.3)
+    channel = assemble(core, zalo_store_deadline=0.3)
     await channel.start()
     try:
         url = webhook_url(channel)
@@ -199,7 +200,7 @@ async def test_a_slow_store_gets_503_and_the_redelivery_is_answered_once(
 
 
 async def test_a_reply_outside_the_interaction_window_is_recorded_not_retried(
-    zalo_channel: ZaloChannel, zalo_api: ZaloApiStandIn, zalo_core: Core  # noqa: F811
+    zalo_channel: Hotline, zalo_api: ZaloApiStandIn, zalo_core: Core  # noqa: F811
 ) -> None:
     zalo_api.fail_next(error=-230)
     await post_event(webhook_url(zalo_channel), z.text(USER, "/help"))
@@ -211,7 +212,7 @@ async def test_a_reply_outside_the_interaction_window_is_recorded_not_retried(
 
 
 async def test_rate_limited_and_quota_answers_are_retried_until_delivered(
-    zalo_channel: ZaloChannel, zalo_api: ZaloApiStandIn  # noqa: F811
+    zalo_channel: Hotline, zalo_api: ZaloApiStandIn  # noqa: F811
 ) -> None:
     zalo_api.fail_next(status=429, retry_after=1)
     zalo_api.fail_next(error=-32)
@@ -224,14 +225,14 @@ async def test_rate_limited_and_quota_answers_are_retried_until_delivered(
 
 
 async def test_an_expired_access_token_is_refreshed_and_the_reply_delivered(
-    zalo_channel: ZaloChannel, zalo_api: ZaloApiStandIn, zalo_core: Core  # noqa: F811
+    zalo_channel: Hotline, zalo_api: ZaloApiStandIn, zalo_core: Core  # noqa: F811
 ) -> None:
     zalo_api.expire_access_tokens()
     await post_event(webhook_url(zalo_channel), z.text(USER, "/help"))
     await zalo_api.wait_for(reply_to(USER, "/huy"))
     assert len(zalo_api.refreshes()) == 1
-    rows = await zalo_core.store.ex.fetch("SELECT refresh_token FROM zalo_tokens", ())
-    assert rows[0][0] in zalo_api.refresh_tokens
+    stored = await zalo_core.store.tokens.load(zalo_core.config.zalo.app_id)
+    assert stored is not None and stored.refresh_token in zalo_api.refresh_tokens
 
 
 async def test_an_event_stored_but_not_handled_is_answered_after_a_restart(
@@ -243,7 +244,7 @@ async def test_an_event_stored_but_not_handled_is_answered_after_a_restart(
     await core.store.record_inbound(
         [InboundEvent("zalo", event["message"]["msg_id"], json.dumps(event), datetime.now(UTC))]
     )
-    channel = ZaloChannel(config, core.store, core.dispatcher)
+    channel = assemble(core)
     await channel.start()
     try:
         await zalo_api.wait_for(reply_to("401", "Xin chào"))
@@ -254,18 +255,19 @@ async def test_an_event_stored_but_not_handled_is_answered_after_a_restart(
 
 
 async def test_a_port_in_use_fails_start_with_the_key_named(
-    zalo_channel: ZaloChannel, zalo_core: Core  # noqa: F811
+    zalo_channel: Hotline, zalo_core: Core  # noqa: F811
 ) -> None:
     import dataclasses
 
     import pytest
 
+    assert zalo_channel.web is not None
     taken = dataclasses.replace(
         zalo_core.config,
-        zalo=dataclasses.replace(zalo_core.config.zalo, port=zalo_channel.port),
+        web=dataclasses.replace(zalo_core.config.web, port=zalo_channel.web.port),
     )
-    other = ZaloChannel(taken, zalo_core.store, zalo_core.dispatcher)
-    with pytest.raises(RuntimeError, match="^zalo.port: cannot listen"):
+    other = assemble(dataclasses.replace(zalo_core, config=taken, deliverers=[]))
+    with pytest.raises(RuntimeError, match="^web.port: cannot listen"):
         await other.start()
     await other.stop()
 
@@ -279,7 +281,7 @@ async def _inbox(core: Core) -> list[Any]:
 
 async def _wait_until_inbox_empty(core: Core) -> None:
     for _ in range(100):
-        if not await core.store.unprocessed_inbound("zalo"):
+        if not await core.store.inbox.unprocessed("zalo"):
             return
         await asyncio.sleep(0.05)
     raise AssertionError("events left unprocessed in the inbox")

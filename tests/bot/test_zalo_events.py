@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from bot.channels.zalo_events import (
+from bot.channels.zalo.events import (
     Rejected,
     button_payload,
     event_to_incoming,

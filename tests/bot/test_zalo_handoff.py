@@ -9,11 +9,12 @@ from typing import Any
 
 import pytest
 
-from bot.app import Core, open_core
-from bot.channels.telegram import TelegramChannel
-from bot.channels.zalo import ZaloChannel
+from bot.app import Core, assemble, open_core
+from bot.channels.telegram.channel import TelegramChannel
+from bot.channels.zalo.channel import ZaloChannel
 from bot.config import Config, build_config
 from bot.delivery import Deliverer
+from bot.hotline import Hotline
 from tests.bot import zalo_fixtures as zf
 from tests.bot.test_handoff_telegram import HOA, STAFF_CHAT, sent, staff_callback
 from tests.standin import updates
@@ -33,7 +34,8 @@ def both_config(db_path: Path, tg: BotApiStandIn, za: ZaloApiStandIn) -> Config:
             "zalo": {"enabled": True, "app_id": zf.APP_ID, "app_secret": zf.APP_SECRET,
                      "oa_secret_key": zf.OA_SECRET_KEY, "access_token": access,
                      "refresh_token": refresh, "api_base_url": za.base_url,
-                     "oauth_base_url": za.base_url, "port": free_port()},
+                     "oauth_base_url": za.base_url},
+            "web": {"port": free_port()},
             "staff": {"counsellors": [{"id": HOA, "name": "Chị Hoa"}]},
             "database": {"url": f"sqlite:///{db_path}"},
             "delivery": {"base_delay": 0.05, "max_attempts": 3},
@@ -43,12 +45,13 @@ def both_config(db_path: Path, tg: BotApiStandIn, za: ZaloApiStandIn) -> Config:
 
 
 class Both:
-    def __init__(self, core: Core, telegram: TelegramChannel, zalo: ZaloChannel) -> None:
-        self.core, self.telegram, self.zalo = core, telegram, zalo
+    def __init__(self, hotline: Hotline, telegram: TelegramChannel, zalo: ZaloChannel) -> None:
+        self.hotline, self.telegram, self.zalo = hotline, telegram, zalo
+        self.core: Core = hotline.core
 
     @property
     def url(self) -> str:
-        return zf.webhook_url(self.zalo)
+        return zf.webhook_url(self.hotline)
 
 
 @pytest.fixture
@@ -56,17 +59,14 @@ async def both(db_path: Path) -> AsyncIterator[tuple[Both, BotApiStandIn, ZaloAp
     async with BotApiStandIn() as tg, ZaloApiStandIn(app_id=zf.APP_ID,
                                                      app_secret=zf.APP_SECRET) as za:
         core = await open_core(both_config(db_path, tg, za))
-        from bot.cli import build_channels
-
-        telegram, zalo = build_channels(core)
+        hotline = assemble(core)
+        telegram, zalo = hotline.channels
         assert isinstance(telegram, TelegramChannel) and isinstance(zalo, ZaloChannel)
-        await telegram.start()
-        await zalo.start()
+        await hotline.start()
         try:
-            yield Both(core, telegram, zalo), tg, za
+            yield Both(hotline, telegram, zalo), tg, za
         finally:
-            await zalo.stop()
-            await telegram.stop()
+            await hotline.stop()
             await core.close()
 
 

@@ -13,10 +13,10 @@ from typing import Any
 import httpx
 import pytest
 
-from bot.app import Core, open_core
-from bot.channels.zalo import ZaloChannel
-from bot.channels.zalo_events import signature
+from bot.app import Core, assemble, open_core
+from bot.channels.zalo.events import signature
 from bot.config import Config, build_config
+from bot.hotline import Hotline
 from tests.standin.bot_api import free_port
 from tests.standin.zalo_api import ZaloApiStandIn, ZaloCall
 
@@ -154,9 +154,9 @@ def zalo_config(db_path: Path, api: ZaloApiStandIn, **zalo: Any) -> Config:
                 "refresh_token": refresh,
                 "api_base_url": api.base_url,
                 "oauth_base_url": api.base_url,
-                "port": free_port(),
                 **zalo,
             },
+            "web": {"port": free_port()},
             "database": {"url": f"sqlite:///{db_path}"},
             "delivery": {"base_delay": 0.05, "max_attempts": 4},
         },
@@ -178,17 +178,17 @@ async def zalo_core(db_path: Path, zalo_api: ZaloApiStandIn) -> AsyncIterator[Co
 
 
 @pytest.fixture
-async def zalo_channel(zalo_core: Core) -> AsyncIterator[ZaloChannel]:
-    channel = ZaloChannel(
-        zalo_core.config, zalo_core.store, zalo_core.dispatcher, zalo_core.services.render
-    )
-    await channel.start()
-    yield channel
-    await channel.stop()
+async def zalo_channel(zalo_core: Core) -> AsyncIterator[Hotline]:
+    hotline = assemble(zalo_core)
+    await hotline.start()
+    yield hotline
+    await hotline.stop()
 
 
-def webhook_url(channel: ZaloChannel) -> str:
-    return f"http://127.0.0.1:{channel.port}/{channel.config.zalo.webhook_path}"
+def webhook_url(hotline: Hotline) -> str:
+    """The Zalo webhook in the hotline's one web app."""
+    assert hotline.web is not None
+    return f"http://127.0.0.1:{hotline.web.port}/{hotline.core.config.zalo.webhook_path}"
 
 
 def reply_to(user: str, contains: str = "") -> Callable[[ZaloCall], bool]:

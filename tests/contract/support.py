@@ -20,7 +20,7 @@ async def new_person(
     store: Store, external_id: str = "100", first_name: str = "", *, channel: str = CHANNEL
 ) -> Person:
     async with store.transaction() as tx:
-        return await tx.person(channel, external_id, first_name)
+        return await tx.people.get(channel, external_id, first_name)
 
 
 async def new_case(
@@ -28,7 +28,7 @@ async def new_case(
     **fields: Any,
 ) -> Case:
     async with store.transaction() as tx:
-        return await tx.create_case(person_id, priority, at, **fields)
+        return await tx.cases.create(person_id, priority, at, **fields)
 
 
 async def say(
@@ -36,7 +36,7 @@ async def say(
     kind: str = "text", case_id: int | None = None,
 ) -> int:
     async with store.transaction() as tx:
-        return await tx.add_message(person_id, direction, kind, text, at, case_id=case_id)
+        return await tx.messages.add(person_id, direction, kind, text, at, case_id=case_id)
 
 
 async def enqueue(
@@ -45,10 +45,10 @@ async def enqueue(
     person_id: int | None = None, case_id: int | None = None,
 ) -> int:
     async with store.transaction() as tx:
-        return await tx.enqueue(channel, recipient, Outgoing(text, priority=priority), at,
+        return await tx.outbox.enqueue(channel, recipient, Outgoing(text, priority=priority), at,
                                 person_id=person_id, case_id=case_id)
 
 
 async def claim(store: Store, case_id: int, counsellor_id: int, at: datetime) -> bool:
     async with store.transaction() as tx:
-        return await tx.claim_case(case_id, counsellor_id, at)
+        return await tx.cases.claim(case_id, counsellor_id, at)

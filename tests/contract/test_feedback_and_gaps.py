@@ -24,16 +24,17 @@ async def test_gap_counts_count_unanswered_and_unhelpful_from_a_moment_on(
 ) -> None:
     person = await new_person(store)
     async with store.transaction() as tx:
-        await tx.add_unanswered(person.id, "trước đó", None, NO_ANSWER, clock())
-        await tx.add_feedback(person.id, "tro-cap", False, "trước đó", clock())
+        await tx.feedback.add_unanswered(person.id, "trước đó", None, NO_ANSWER, clock())
+        await tx.feedback.add_rating(person.id, "tro-cap", False, "trước đó", clock())
     clock.advance(60)
     since = clock()
     async with store.transaction() as tx:
-        await tx.add_unanswered(person.id, "không có bài", None, NO_ANSWER, clock())
-        await tx.add_unanswered(person.id, "bài nào?", "tro-cap", WHICH, clock())
-        await tx.add_feedback(person.id, "tro-cap", False, "chưa rõ", clock())
-        await tx.add_feedback(person.id, "tro-cap", True, "cảm ơn", clock())  # helpful: no gap
-        counts = await tx.gap_counts(since)
+        await tx.feedback.add_unanswered(person.id, "không có bài", None, NO_ANSWER, clock())
+        await tx.feedback.add_unanswered(person.id, "bài nào?", "tro-cap", WHICH, clock())
+        await tx.feedback.add_rating(person.id, "tro-cap", False, "chưa rõ", clock())
+        # Helpful: no gap.
+        await tx.feedback.add_rating(person.id, "tro-cap", True, "cảm ơn", clock())
+        counts = await tx.feedback.gap_counts(since)
     assert (counts.unanswered, counts.unhelpful) == (2, 1)
 
 
@@ -43,19 +44,19 @@ async def test_gap_questions_list_unanswered_and_unhelpful_oldest_first(
     lan = await new_person(store, "1", "Lan")
     mai = await new_person(store, "2", "Mai")
     async with store.transaction() as tx:
-        await tx.add_unanswered(lan.id, "quá cũ", None, NO_ANSWER, clock())
+        await tx.feedback.add_unanswered(lan.id, "quá cũ", None, NO_ANSWER, clock())
     clock.advance(60)
     since = clock()
     async with store.transaction() as tx:
-        await tx.add_feedback(mai.id, "tro-cap", False, "không giúp được", clock())
+        await tx.feedback.add_rating(mai.id, "tro-cap", False, "không giúp được", clock())
     clock.advance(1)
     async with store.transaction() as tx:
-        await tx.add_unanswered(lan.id, "bài nào?", "ho-ngheo", WHICH, clock())
-        await tx.add_feedback(lan.id, "tro-cap", True, "hay", clock())
+        await tx.feedback.add_unanswered(lan.id, "bài nào?", "ho-ngheo", WHICH, clock())
+        await tx.feedback.add_rating(lan.id, "tro-cap", True, "hay", clock())
     clock.advance(1)
     async with store.transaction() as tx:
-        await tx.add_unanswered(mai.id, "không có bài", None, NO_ANSWER, clock())
-    assert await store.gap_questions(since) == [
+        await tx.feedback.add_unanswered(mai.id, "không có bài", None, NO_ANSWER, clock())
+    assert await store.views.gap_questions(since) == [
         GapQuestion(UNHELPFUL, "tro-cap", "không giúp được", "Mai", since),
         GapQuestion(WHICH, "ho-ngheo", "bài nào?", "Lan", since + timedelta(seconds=1)),
         GapQuestion(NO_ANSWER, None, "không có bài", "Mai", since + timedelta(seconds=2)),
@@ -65,8 +66,8 @@ async def test_gap_questions_list_unanswered_and_unhelpful_oldest_first(
 async def test_an_empty_nearest_article_is_no_article(store: Store, clock: Clock) -> None:
     person = await new_person(store)
     async with store.transaction() as tx:
-        await tx.add_unanswered(person.id, "hỏi", "", NO_ANSWER, clock())
-    [gap] = await store.gap_questions(clock())
+        await tx.feedback.add_unanswered(person.id, "hỏi", "", NO_ANSWER, clock())
+    [gap] = await store.views.gap_questions(clock())
     assert gap.article_id is None
 
 
@@ -76,8 +77,8 @@ async def test_an_unknown_kind_of_unanswered_question_is_refused(
     person = await new_person(store)
     with pytest.raises(ValueError, match="no_answer"):
         async with store.transaction() as tx:
-            await tx.add_unanswered(person.id, "hỏi", None, UNHELPFUL, clock())
-    assert await store.gap_questions(clock.start) == []
+            await tx.feedback.add_unanswered(person.id, "hỏi", None, UNHELPFUL, clock())
+    assert await store.views.gap_questions(clock.start) == []
 
 
 async def test_a_corrected_case_carries_its_latest_correction_and_the_persons_words(
@@ -93,14 +94,14 @@ async def test_a_corrected_case_carries_its_latest_correction_and_the_persons_wo
     await say(store, person.id, "chồng em đánh em", clock(), case_id=case.id)
     await say(store, person.id, "ngoài ca", clock())
     async with store.transaction() as tx:
-        await tx.add_correction(correction(case.id, clock, priority=Priority.URGENT))
+        await tx.feedback.add_correction(correction(case.id, clock, priority=Priority.URGENT))
     clock.advance(60)
     latest = correction(case.id, clock, priority=Priority.CRITICAL, actor="tg:5002")
     async with store.transaction() as tx:
-        await tx.add_correction(latest)
+        await tx.feedback.add_correction(latest)
     clock.advance(60)
     await say(store, person.id, "sau khi sửa", clock(), case_id=case.id)
-    [corrected] = await store.corrected_cases()
+    [corrected] = await store.views.corrected_cases()
     assert corrected.correction == latest
     assert corrected.texts == ("nhà em có chuyện", "chồng em đánh em")
     assert corrected.first_name == "Mai"
@@ -114,16 +115,16 @@ async def test_corrected_cases_are_oldest_first_and_can_start_from_a_moment(
     first = await new_case(store, person.id, clock())
     second = await new_case(store, person.id, clock())
     async with store.transaction() as tx:
-        await tx.add_correction(correction(second.id, clock))
+        await tx.feedback.add_correction(correction(second.id, clock))
     clock.advance(60)
     since = clock()
     async with store.transaction() as tx:
-        await tx.add_correction(correction(first.id, clock))
+        await tx.feedback.add_correction(correction(first.id, clock))
     clock.advance(60)
     async with store.transaction() as tx:
-        await tx.add_correction(correction(second.id, clock, category="mua bán người"))
-    every = [c.correction.case_id for c in await store.corrected_cases()]
+        await tx.feedback.add_correction(correction(second.id, clock, category="mua bán người"))
+    every = [c.correction.case_id for c in await store.views.corrected_cases()]
     assert every == [first.id, second.id] and uncorrected.id not in every
-    recent = await store.corrected_cases(since)
+    recent = await store.views.corrected_cases(since)
     assert [(c.correction.case_id, c.correction.at) for c in recent] == [
         (first.id, since), (second.id, since + timedelta(seconds=60))]

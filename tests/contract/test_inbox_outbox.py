@@ -27,7 +27,7 @@ async def test_recording_counts_new_events_and_ignores_redeliveries(
     assert await store.record_inbound(batch) == 0
     assert await store.record_inbound([event(clock, "2"), event(clock, "3")], urgent=True) == 1
     assert await store.record_inbound([event(clock, "4"), event(clock, "4")]) == 1
-    assert [e.event_id for e in await store.unprocessed_inbound(CHANNEL)] == ["1", "2", "3", "4"]
+    assert [e.event_id for e in await store.inbox.unprocessed(CHANNEL)] == ["1", "2", "3", "4"]
 
 
 async def test_unprocessed_events_come_back_whole_oldest_first_per_channel(
@@ -35,8 +35,8 @@ async def test_unprocessed_events_come_back_whole_oldest_first_per_channel(
 ) -> None:
     late, early = event(clock, "b", later=5), event(clock, "a")
     await store.record_inbound([late, early, event(clock, "a", channel="zalo", later=1)])
-    assert await store.unprocessed_inbound(CHANNEL) == [early, late]
-    assert [e.channel for e in await store.unprocessed_inbound("zalo")] == ["zalo"]
+    assert await store.inbox.unprocessed(CHANNEL) == [early, late]
+    assert [e.channel for e in await store.inbox.unprocessed("zalo")] == ["zalo"]
 
 
 async def test_an_event_is_not_processed_until_marked_and_then_not_replayed(
@@ -44,13 +44,13 @@ async def test_an_event_is_not_processed_until_marked_and_then_not_replayed(
 ) -> None:
     await store.record_inbound([event(clock, "1"), event(clock, "2")])
     async with store.transaction() as tx:
-        assert not await tx.is_processed(CHANNEL, "1")
-        await tx.mark_processed(CHANNEL, "1", clock())
-        assert await tx.is_processed(CHANNEL, "1")
+        assert not await tx.inbox.is_processed(CHANNEL, "1")
+        await tx.inbox.mark_processed(CHANNEL, "1", clock())
+        assert await tx.inbox.is_processed(CHANNEL, "1")
     async with store.transaction() as tx:
-        assert await tx.is_processed(CHANNEL, "1")
-        assert not await tx.is_processed("zalo", "1")  # ids are per channel
-    assert [e.event_id for e in await store.unprocessed_inbound(CHANNEL)] == ["2"]
+        assert await tx.inbox.is_processed(CHANNEL, "1")
+        assert not await tx.inbox.is_processed("zalo", "1")  # ids are per channel
+    assert [e.event_id for e in await store.inbox.unprocessed(CHANNEL)] == ["2"]
 
 
 async def test_an_event_handled_without_the_inbox_is_still_a_redelivery(
@@ -58,10 +58,10 @@ async def test_an_event_handled_without_the_inbox_is_still_a_redelivery(
 ) -> None:
     # The console and staff events are marked processed without having been recorded first.
     async with store.transaction() as tx:
-        assert not await tx.is_processed(CHANNEL, "9")
-        await tx.mark_processed(CHANNEL, "9", clock())
+        assert not await tx.inbox.is_processed(CHANNEL, "9")
+        await tx.inbox.mark_processed(CHANNEL, "9", clock())
     assert await store.record_inbound([event(clock, "9")]) == 0
-    assert await store.unprocessed_inbound(CHANNEL) == []
+    assert await store.inbox.unprocessed(CHANNEL) == []
 
 
 # ---------------------------------------------------------------- outbox
@@ -76,9 +76,9 @@ async def test_an_enqueued_reply_comes_back_whole(store: Store, clock: Clock) ->
         edit="card", remove_keyboard=True,
     )
     async with store.transaction() as tx:
-        delivery_id = await tx.enqueue(CHANNEL, "42", message, clock(), person_id=person.id,
+        delivery_id = await tx.outbox.enqueue(CHANNEL, "42", message, clock(), person_id=person.id,
                                        case_id=case.id)
-    [due] = await store.due_deliveries(CHANNEL, clock(), 10)
+    [due] = await store.outbox.due(CHANNEL, clock(), 10)
     assert (due.id, due.channel, due.recipient, due.message) == (
         delivery_id, CHANNEL, "42", message)
     assert (due.person_id, due.case_id, due.attempts, due.created_at) == (
@@ -87,15 +87,15 @@ async def test_an_enqueued_reply_comes_back_whole(store: Store, clock: Clock) ->
 
 async def test_a_reply_is_not_due_before_its_time(store: Store, clock: Clock) -> None:
     await enqueue(store, "1", "sau", clock() + timedelta(seconds=60))
-    assert await store.due_deliveries(CHANNEL, clock(), 10) == []
+    assert await store.outbox.due(CHANNEL, clock(), 10) == []
     later = clock() + timedelta(seconds=60)
-    assert [d.message.text for d in await store.due_deliveries(CHANNEL, later, 10)] == ["sau"]
+    assert [d.message.text for d in await store.outbox.due(CHANNEL, later, 10)] == ["sau"]
 
 
 async def test_replies_are_due_per_channel(store: Store, clock: Clock) -> None:
     await enqueue(store, "1", "telegram", clock())
     await enqueue(store, "1", "zalo", clock(), channel="zalo")
-    assert [d.message.text for d in await store.due_deliveries("zalo", clock(), 10)] == ["zalo"]
+    assert [d.message.text for d in await store.outbox.due("zalo", clock(), 10)] == ["zalo"]
 
 
 async def test_higher_priority_replies_go_first_then_the_oldest(
@@ -106,10 +106,10 @@ async def test_higher_priority_replies_go_first_then_the_oldest(
     await enqueue(store, "3", "critical", clock(), priority=Priority.CRITICAL)
     await enqueue(store, "4", "normal later", clock())
     await enqueue(store, "5", "urgent", clock(), priority=Priority.URGENT)
-    due = await store.due_deliveries(CHANNEL, clock(), 10)
+    due = await store.outbox.due(CHANNEL, clock(), 10)
     assert [d.message.text for d in due] == [
         "critical", "urgent", "review", "normal", "normal later"]
-    assert [d.message.text for d in await store.due_deliveries(CHANNEL, clock(), 2)] == [
+    assert [d.message.text for d in await store.outbox.due(CHANNEL, clock(), 2)] == [
         "critical", "urgent"]
 
 
@@ -118,7 +118,7 @@ async def test_only_a_recipients_oldest_pending_reply_is_due(store: Store, clock
     await enqueue(store, "1", "a1", clock())
     await enqueue(store, "1", "a2", clock(), priority=Priority.CRITICAL)
     await enqueue(store, "2", "b1", clock())
-    assert [d.message.text for d in await store.due_deliveries(CHANNEL, clock(), 10)] == [
+    assert [d.message.text for d in await store.outbox.due(CHANNEL, clock(), 10)] == [
         "a1", "b1"]
 
 
@@ -127,8 +127,8 @@ async def test_a_sent_reply_is_not_due_again_and_the_next_one_follows(
 ) -> None:
     first = await enqueue(store, "1", "một", clock())
     await enqueue(store, "1", "hai", clock())
-    await store.mark_sent(first, clock(), ref="telegram:1:99")
-    assert [d.message.text for d in await store.due_deliveries(CHANNEL, clock(), 10)] == ["hai"]
+    await store.outbox.mark_sent(first, clock(), ref="telegram:1:99")
+    assert [d.message.text for d in await store.outbox.due(CHANNEL, clock(), 10)] == ["hai"]
 
 
 async def test_a_retry_waits_for_its_time_and_counts_the_attempt(
@@ -136,12 +136,12 @@ async def test_a_retry_waits_for_its_time_and_counts_the_attempt(
 ) -> None:
     delivery_id = await enqueue(store, "1", "một", clock())
     retry_at = clock() + timedelta(seconds=30)
-    await store.mark_retry(delivery_id, "429 retry_after 30", retry_at)
-    assert await store.due_deliveries(CHANNEL, clock(), 10) == []
-    [due] = await store.due_deliveries(CHANNEL, retry_at, 10)
+    await store.outbox.mark_retry(delivery_id, "429 retry_after 30", retry_at)
+    assert await store.outbox.due(CHANNEL, clock(), 10) == []
+    [due] = await store.outbox.due(CHANNEL, retry_at, 10)
     assert due.id == delivery_id and due.attempts == 1
-    await store.mark_retry(delivery_id, "timed out", retry_at)
-    [due] = await store.due_deliveries(CHANNEL, retry_at, 10)
+    await store.outbox.mark_retry(delivery_id, "timed out", retry_at)
+    [due] = await store.outbox.due(CHANNEL, retry_at, 10)
     assert due.attempts == 2
 
 
@@ -152,9 +152,9 @@ async def test_a_reply_waiting_for_a_retry_holds_back_the_later_ones_to_that_per
     await enqueue(store, "1", "a2", clock())
     await enqueue(store, "2", "b1", clock())
     retry_at = clock() + timedelta(seconds=30)
-    await store.mark_retry(first, "timed out", retry_at)
-    assert [d.message.text for d in await store.due_deliveries(CHANNEL, clock(), 10)] == ["b1"]
-    assert [d.message.text for d in await store.due_deliveries(CHANNEL, retry_at, 10)] == [
+    await store.outbox.mark_retry(first, "timed out", retry_at)
+    assert [d.message.text for d in await store.outbox.due(CHANNEL, clock(), 10)] == ["b1"]
+    assert [d.message.text for d in await store.outbox.due(CHANNEL, retry_at, 10)] == [
         "a1", "b1"]
 
 
@@ -163,25 +163,25 @@ async def test_an_undeliverable_reply_is_taken_out_and_the_next_one_follows(
 ) -> None:
     first = await enqueue(store, "1", "a1", clock())
     await enqueue(store, "1", "a2", clock())
-    await store.mark_undeliverable(first, "403 blocked by the user", clock())
+    await store.outbox.mark_undeliverable(first, "403 blocked by the user", clock())
     later = clock() + timedelta(days=1)
-    assert [d.message.text for d in await store.due_deliveries(CHANNEL, later, 10)] == ["a2"]
+    assert [d.message.text for d in await store.outbox.due(CHANNEL, later, 10)] == ["a2"]
 
 
 async def test_next_due_at_is_the_earliest_pending_reply_of_the_channel(
     store: Store, clock: Clock
 ) -> None:
-    assert await store.next_due_at(CHANNEL) is None
+    assert await store.outbox.next_due_at(CHANNEL) is None
     soon, sooner = clock() + timedelta(seconds=10), clock() + timedelta(seconds=5)
     late = await enqueue(store, "1", "a", soon)
     early = await enqueue(store, "2", "b", sooner)
     await enqueue(store, "3", "zalo", clock(), channel="zalo")
-    assert await store.next_due_at(CHANNEL) == sooner
-    await store.mark_sent(early, sooner)
-    assert await store.next_due_at(CHANNEL) == soon
-    await store.mark_undeliverable(late, "gone", soon)
-    assert await store.next_due_at(CHANNEL) is None
-    assert await store.next_due_at("zalo") == clock()
+    assert await store.outbox.next_due_at(CHANNEL) == sooner
+    await store.outbox.mark_sent(early, sooner)
+    assert await store.outbox.next_due_at(CHANNEL) == soon
+    await store.outbox.mark_undeliverable(late, "gone", soon)
+    assert await store.outbox.next_due_at(CHANNEL) is None
+    assert await store.outbox.next_due_at("zalo") == clock()
 
 
 async def test_next_due_at_is_when_due_deliveries_will_next_return_something(
@@ -193,6 +193,6 @@ async def test_next_due_at_is_when_due_deliveries_will_next_return_something(
     first = await enqueue(store, "1", "a1", clock())
     await enqueue(store, "1", "a2", clock())
     retry_at = clock() + timedelta(seconds=30)
-    await store.mark_retry(first, "429 retry_after 30", retry_at)
-    assert await store.due_deliveries(CHANNEL, clock(), 10) == []
-    assert await store.next_due_at(CHANNEL) == retry_at
+    await store.outbox.mark_retry(first, "429 retry_after 30", retry_at)
+    assert await store.outbox.due(CHANNEL, clock(), 10) == []
+    assert await store.outbox.next_due_at(CHANNEL) == retry_at

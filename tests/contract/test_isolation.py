@@ -26,26 +26,26 @@ async def test_a_failed_unit_of_work_leaves_nothing_behind(store: Store, clock: 
     case = await new_case(store, known.id, clock())
     with pytest.raises(Boom):
         async with store.transaction() as tx:
-            newcomer = await tx.person(CHANNEL, "2", "Mai")
-            await tx.add_message(newcomer.id, "in", "text", "xin chào", clock())
-            await tx.set_flow(known.id, "policy", {"step": 2})
-            await tx.create_case(newcomer.id, case.priority, clock())
-            await tx.claim_case(case.id, 5001, clock())
-            await tx.mark_processed(CHANNEL, "e1", clock())
-            await tx.enqueue(CHANNEL, "2", Outgoing("Chào Mai"), clock())
-            await tx.add_feedback(known.id, "tro-cap", False, "không rõ", clock())
-            await tx.add_unanswered(known.id, "hỏi lạ", None, "no_answer", clock())
+            newcomer = await tx.people.get(CHANNEL, "2", "Mai")
+            await tx.messages.add(newcomer.id, "in", "text", "xin chào", clock())
+            await tx.people.set_flow(known.id, "policy", {"step": 2})
+            await tx.cases.create(newcomer.id, case.priority, clock())
+            await tx.cases.claim(case.id, 5001, clock())
+            await tx.inbox.mark_processed(CHANNEL, "e1", clock())
+            await tx.outbox.enqueue(CHANNEL, "2", Outgoing("Chào Mai"), clock())
+            await tx.feedback.add_rating(known.id, "tro-cap", False, "không rõ", clock())
+            await tx.feedback.add_unanswered(known.id, "hỏi lạ", None, "no_answer", clock())
             raise Boom
-    assert await store.find_person(CHANNEL, "2") is None
-    after = await store.find_person(CHANNEL, "1")
+    assert await store.views.person(CHANNEL, "2") is None
+    after = await store.views.person(CHANNEL, "1")
     assert after is not None and (after.flow, after.flow_data) == ("menu", {})
-    unclaimed = await store.get_case(case.id)
+    unclaimed = await store.views.case(case.id)
     assert unclaimed is not None and unclaimed.status == CaseStatus.WAITING
-    assert await store.due_deliveries(CHANNEL, clock(), 10) == []
-    assert await store.gap_questions(clock.start) == []
+    assert await store.outbox.due(CHANNEL, clock(), 10) == []
+    assert await store.views.gap_questions(clock.start) == []
     async with store.transaction() as tx:
-        assert not await tx.is_processed(CHANNEL, "e1")  # so a replay handles it again
-        assert [c.id for c in await tx.cases_waiting()] == [case.id]
+        assert not await tx.inbox.is_processed(CHANNEL, "e1")  # so a replay handles it again
+        assert [c.id for c in await tx.cases.waiting()] == [case.id]
 
 
 async def test_a_cancelled_unit_of_work_leaves_nothing_behind_and_the_store_goes_on(
@@ -55,7 +55,7 @@ async def test_a_cancelled_unit_of_work_leaves_nothing_behind_and_the_store_goes
 
     async def stuck() -> None:
         async with store.transaction() as tx:
-            await tx.person(CHANNEL, "1")
+            await tx.people.get(CHANNEL, "1")
             entered.set()
             await asyncio.Event().wait()
 
@@ -64,7 +64,7 @@ async def test_a_cancelled_unit_of_work_leaves_nothing_behind_and_the_store_goes
     task.cancel()
     with pytest.raises(asyncio.CancelledError):
         await task
-    assert await store.find_person(CHANNEL, "1") is None
+    assert await store.views.person(CHANNEL, "1") is None
     assert (await new_person(store, "2")).external_id == "2"  # nothing is left locked
 
 
@@ -73,13 +73,13 @@ async def test_concurrent_read_modify_writes_lose_no_update(store: Store) -> Non
 
     async def increment() -> None:
         async with store.transaction() as tx:
-            seen = await tx.person(CHANNEL, person.external_id)
+            seen = await tx.people.get(CHANNEL, person.external_id)
             await pause()  # the others run here; none may see or write the old count
             count = int(seen.flow_data.get("count", 0))
-            await tx.set_flow(person.id, "menu", {"count": count + 1})
+            await tx.people.set_flow(person.id, "menu", {"count": count + 1})
 
     await asyncio.gather(*(increment() for _ in range(10)))
-    found = await store.find_person(CHANNEL, person.external_id)
+    found = await store.views.person(CHANNEL, person.external_id)
     assert found is not None and found.flow_data == {"count": 10}
 
 
@@ -88,22 +88,22 @@ async def test_a_failure_in_one_unit_of_work_does_not_undo_another(
 ) -> None:
     async def failing() -> None:
         async with store.transaction() as tx:
-            await tx.person(CHANNEL, "1")
+            await tx.people.get(CHANNEL, "1")
             await pause()
             raise Boom
 
     async def succeeding() -> None:
         async with store.transaction() as tx:
-            person = await tx.person(CHANNEL, "2")
+            person = await tx.people.get(CHANNEL, "2")
             await pause()
-            await tx.add_message(person.id, "in", "text", "vẫn còn", clock())
+            await tx.messages.add(person.id, "in", "text", "vẫn còn", clock())
 
     results = await asyncio.gather(failing(), succeeding(), return_exceptions=True)
     assert isinstance(results[0], Boom) and results[1] is None
-    assert await store.find_person(CHANNEL, "1") is None
-    kept = await store.find_person(CHANNEL, "2")
+    assert await store.views.person(CHANNEL, "1") is None
+    kept = await store.views.person(CHANNEL, "2")
     assert kept is not None
-    assert [m.text for m in await store.messages_of(kept.id)] == ["vẫn còn"]
+    assert [m.text for m in await store.views.history(kept.id)] == ["vẫn còn"]
 
 
 async def test_a_read_outside_never_sees_work_that_is_later_undone(store: Store) -> None:
@@ -111,14 +111,14 @@ async def test_a_read_outside_never_sees_work_that_is_later_undone(store: Store)
 
     async def failing() -> None:
         async with store.transaction() as tx:
-            await tx.person(CHANNEL, "1", "Mai")
+            await tx.people.get(CHANNEL, "1", "Mai")
             entered.set()
             await pause()
             raise Boom
 
     task = asyncio.create_task(failing())
     await entered.wait()
-    seen = await store.find_person(CHANNEL, "1")
+    seen = await store.views.person(CHANNEL, "1")
     with pytest.raises(Boom):
         await task
     assert seen is None
@@ -132,14 +132,14 @@ async def test_two_counsellors_claiming_at_once_get_the_case_once(
 
     async def press(counsellor_id: int) -> bool:
         async with store.transaction() as tx:
-            current = await tx.case(case.id)
+            current = await tx.cases.get(case.id)
             await pause()  # both have seen it waiting
             assert current is not None
-            return await tx.claim_case(case.id, counsellor_id, clock())
+            return await tx.cases.claim(case.id, counsellor_id, clock())
 
     wins = await asyncio.gather(press(5001), press(5002))
     assert sorted(wins) == [False, True]
-    claimed = await store.get_case(case.id)
+    claimed = await store.views.case(case.id)
     winner = 5001 if wins[0] else 5002
     assert claimed is not None and claimed.claimed_by == winner
 
@@ -150,13 +150,13 @@ async def test_urgent_units_of_work_go_before_ordinary_ones_waiting(store: Store
 
     async def holder() -> None:
         async with store.transaction() as tx:
-            await tx.person(CHANNEL, "1")
+            await tx.people.get(CHANNEL, "1")
             entered.set()
             await release.wait()
 
     async def unit(name: str, *, urgent: bool) -> None:
         async with store.transaction(urgent=urgent) as tx:
-            await tx.person(CHANNEL, "1")
+            await tx.people.get(CHANNEL, "1")
             order.append(name)
 
     held = asyncio.create_task(holder())
@@ -173,21 +173,21 @@ async def test_urgent_units_of_work_go_before_ordinary_ones_waiting(store: Store
 async def test_what_was_committed_outlives_closing_the_store(store: Store, clock: Clock) -> None:
     person = await new_person(store, "42", "Lan")
     async with store.transaction() as tx:
-        await tx.set_flow(person.id, "policy", {"last_question": "trợ cấp"})
-        await tx.add_message(person.id, "in", "text", "trợ cấp người cao tuổi", clock())
+        await tx.people.set_flow(person.id, "policy", {"last_question": "trợ cấp"})
+        await tx.messages.add(person.id, "in", "text", "trợ cấp người cao tuổi", clock())
     await store.close()
     await store.open()
-    found = await store.find_person(CHANNEL, "42")
+    found = await store.views.person(CHANNEL, "42")
     assert found is not None and found.flow_data == {"last_question": "trợ cấp"}
-    assert [m.text for m in await store.messages_of(found.id)] == ["trợ cấp người cao tuổi"]
+    assert [m.text for m in await store.views.history(found.id)] == ["trợ cấp người cao tuổi"]
 
 
 async def test_a_checkpoint_beside_running_units_of_work_loses_nothing(store: Store) -> None:
     async def write(n: int) -> None:
         async with store.transaction() as tx:
-            await tx.person(CHANNEL, str(n))
+            await tx.people.get(CHANNEL, str(n))
             await pause()
 
     await asyncio.gather(write(1), store.checkpoint(), write(2), store.checkpoint())
-    assert await store.find_person(CHANNEL, "1") is not None
-    assert await store.find_person(CHANNEL, "2") is not None
+    assert await store.views.person(CHANNEL, "1") is not None
+    assert await store.views.person(CHANNEL, "2") is not None

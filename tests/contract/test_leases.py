@@ -44,7 +44,7 @@ async def pair(
 async def queue_replies(store: Store, clock: Clock, *recipients: str,
                         priority: Priority = Priority.NORMAL) -> list[int]:
     async with store.transaction() as tx:
-        return [await tx.enqueue("telegram", r, Outgoing(f"reply to {r}", priority=priority),
+        return [await tx.outbox.enqueue("telegram", r, Outgoing(f"reply to {r}", priority=priority),
                                  clock())
                 for r in recipients]
 
@@ -56,9 +56,9 @@ async def test_a_due_reply_is_leased_to_one_worker(pair: tuple[Store, Store],
                                                    clock: Clock) -> None:
     one, two = pair
     ids = await queue_replies(one, clock, "1", "2")
-    mine = await one.claim_due("telegram", "one/telegram", LEASE)
+    mine = await one.outbox.claim("telegram", "one/telegram", LEASE)
     assert [d.id for d in mine] == ids
-    assert await two.claim_due("telegram", "two/telegram", LEASE) == []
+    assert await two.outbox.claim("telegram", "two/telegram", LEASE) == []
 
 
 async def test_two_workers_claiming_at_once_share_the_replies_without_overlap(
@@ -67,8 +67,8 @@ async def test_two_workers_claiming_at_once_share_the_replies_without_overlap(
     one, two = pair
     ids = await queue_replies(one, clock, *(str(n) for n in range(20)))
     first, second = await asyncio.gather(
-        one.claim_due("telegram", "one/telegram", LEASE, limit=12),
-        two.claim_due("telegram", "two/telegram", LEASE, limit=12),
+        one.outbox.claim("telegram", "one/telegram", LEASE, limit=12),
+        two.outbox.claim("telegram", "two/telegram", LEASE, limit=12),
     )
     got = [d.id for d in first] + [d.id for d in second]
     assert sorted(got) == ids  # each reply went to exactly one worker
@@ -79,18 +79,18 @@ async def test_the_most_urgent_reply_is_claimed_first(pair: tuple[Store, Store],
     one, _ = pair
     ordinary = await queue_replies(one, clock, "1", "2")
     critical = await queue_replies(one, clock, "3", priority=Priority.CRITICAL)
-    claimed = await one.claim_due("telegram", "one/telegram", LEASE)
+    claimed = await one.outbox.claim("telegram", "one/telegram", LEASE)
     assert [d.id for d in claimed] == critical + ordinary
 
 
 async def test_a_sent_reply_is_not_claimed_again(pair: tuple[Store, Store], clock: Clock) -> None:
     one, two = pair
     await queue_replies(one, clock, "1")
-    [delivery] = await one.claim_due("telegram", "one/telegram", LEASE)
-    await one.mark_sent(delivery.id, clock(), "m1")
+    [delivery] = await one.outbox.claim("telegram", "one/telegram", LEASE)
+    await one.outbox.mark_sent(delivery.id, clock(), "m1")
     clock.advance(LEASE.total_seconds() + 1)
-    assert await two.claim_due("telegram", "two/telegram", LEASE) == []
-    assert await one.claim_due("telegram", "one/telegram", LEASE) == []
+    assert await two.outbox.claim("telegram", "two/telegram", LEASE) == []
+    assert await one.outbox.claim("telegram", "one/telegram", LEASE) == []
 
 
 async def test_a_dead_workers_replies_go_to_another_when_its_lease_runs_out(
@@ -98,11 +98,11 @@ async def test_a_dead_workers_replies_go_to_another_when_its_lease_runs_out(
 ) -> None:
     one, two = pair
     [reply] = await queue_replies(one, clock, "1")
-    await one.claim_due("telegram", "one/telegram", LEASE)  # ... and the worker dies
+    await one.outbox.claim("telegram", "one/telegram", LEASE)  # ... and the worker dies
     clock.advance(LEASE.total_seconds() - 1)
-    assert await two.claim_due("telegram", "two/telegram", LEASE) == []
+    assert await two.outbox.claim("telegram", "two/telegram", LEASE) == []
     clock.advance(2)
-    assert [d.id for d in await two.claim_due("telegram", "two/telegram", LEASE)] == [reply]
+    assert [d.id for d in await two.outbox.claim("telegram", "two/telegram", LEASE)] == [reply]
 
 
 async def test_a_restarted_worker_takes_back_its_own_unfinished_replies_at_once(
@@ -110,8 +110,8 @@ async def test_a_restarted_worker_takes_back_its_own_unfinished_replies_at_once(
 ) -> None:
     one, _ = pair
     [reply] = await queue_replies(one, clock, "1")
-    await one.claim_due("telegram", "one/telegram", LEASE)  # killed before sending
-    again = await one.claim_due("telegram", "one/telegram", LEASE)  # same name, next life
+    await one.outbox.claim("telegram", "one/telegram", LEASE)  # killed before sending
+    again = await one.outbox.claim("telegram", "one/telegram", LEASE)  # same name, next life
     assert [d.id for d in again] == [reply]
 
 
@@ -120,11 +120,11 @@ async def test_a_retried_reply_is_free_for_any_worker_when_due_again(
 ) -> None:
     one, two = pair
     [reply] = await queue_replies(one, clock, "1")
-    [delivery] = await one.claim_due("telegram", "one/telegram", LEASE)
-    await one.mark_retry(delivery.id, "429", clock() + timedelta(seconds=5))
-    assert await two.claim_due("telegram", "two/telegram", LEASE) == []  # not due yet
+    [delivery] = await one.outbox.claim("telegram", "one/telegram", LEASE)
+    await one.outbox.mark_retry(delivery.id, "429", clock() + timedelta(seconds=5))
+    assert await two.outbox.claim("telegram", "two/telegram", LEASE) == []  # not due yet
     clock.advance(6)
-    [retried] = await two.claim_due("telegram", "two/telegram", LEASE)
+    [retried] = await two.outbox.claim("telegram", "two/telegram", LEASE)
     assert (retried.id, retried.attempts) == (reply, 1)
 
 
@@ -133,12 +133,12 @@ async def test_a_reply_leased_elsewhere_holds_back_the_later_ones_to_that_person
 ) -> None:
     one, two = pair
     first, second = await queue_replies(one, clock, "1", "1")
-    assert [d.id for d in await one.claim_due("telegram", "one/telegram", LEASE, limit=1)] == [
+    assert [d.id for d in await one.outbox.claim("telegram", "one/telegram", LEASE, limit=1)] == [
         first]
     # The second reply to the same person must not overtake the first, sent elsewhere.
-    assert await two.claim_due("telegram", "two/telegram", LEASE) == []
-    await one.mark_sent(first, clock(), "m1")
-    assert [d.id for d in await two.claim_due("telegram", "two/telegram", LEASE)] == [second]
+    assert await two.outbox.claim("telegram", "two/telegram", LEASE) == []
+    await one.outbox.mark_sent(first, clock(), "m1")
+    assert [d.id for d in await two.outbox.claim("telegram", "two/telegram", LEASE)] == [second]
 
 
 async def test_the_next_due_time_waits_for_a_lease_held_elsewhere(
@@ -146,8 +146,8 @@ async def test_the_next_due_time_waits_for_a_lease_held_elsewhere(
 ) -> None:
     one, two = pair
     await queue_replies(one, clock, "1")
-    await one.claim_due("telegram", "one/telegram", LEASE)
-    assert await two.next_due_at("telegram") == clock() + LEASE  # not now: no busy waiting
+    await one.outbox.claim("telegram", "one/telegram", LEASE)
+    assert await two.outbox.next_due_at("telegram") == clock() + LEASE  # not now: no busy waiting
 
 
 # ---------------------------------------------------------------- the inbox
@@ -161,8 +161,8 @@ async def test_two_instances_starting_together_replay_each_event_once(
               for n in range(6)]
     await one.record_inbound(events)
     first, second = await asyncio.gather(
-        one.claim_inbound("telegram", "one/telegram", LEASE),
-        two.claim_inbound("telegram", "two/telegram", LEASE),
+        one.inbox.claim("telegram", "one/telegram", LEASE),
+        two.inbox.claim("telegram", "two/telegram", LEASE),
     )
     replayed = [e.event_id for e in first] + [e.event_id for e in second]
     assert sorted(replayed, key=int) == [e.event_id for e in events]
@@ -176,9 +176,9 @@ async def test_replayed_events_come_oldest_first_and_not_once_handled(
     clock.advance(1)
     await one.record_inbound([InboundEvent("zalo", "a", "{}", clock())])
     async with one.transaction() as tx:
-        await tx.mark_processed("zalo", "b", clock())
+        await tx.inbox.mark_processed("zalo", "b", clock())
     clock.advance(LEASE.total_seconds() + 1)
-    assert [e.event_id for e in await one.claim_inbound("zalo", "w", LEASE)] == ["a"]
+    assert [e.event_id for e in await one.inbox.claim("zalo", "w", LEASE)] == ["a"]
 
 
 # ---------------------------------------------------------------- singletons
@@ -251,11 +251,11 @@ async def test_one_persons_units_of_work_on_two_instances_lose_no_update(
 
     async def count_up(store: Store) -> None:
         async with store.transaction(person=key) as tx:
-            person = await tx.person("telegram", "42")
+            person = await tx.people.get("telegram", "42")
             seen = int(person.flow_data.get("n", 0))
             await asyncio.sleep(0.01)  # another instance would interleave here
-            await tx.set_flow(person.id, "menu", {"n": seen + 1})
+            await tx.people.set_flow(person.id, "menu", {"n": seen + 1})
 
     await asyncio.gather(*(count_up(store) for _ in range(5) for store in (one, two)))
-    found = await one.find_person("telegram", "42")
+    found = await one.views.person("telegram", "42")
     assert found is not None and found.flow_data == {"n": 10}

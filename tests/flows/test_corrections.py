@@ -4,7 +4,6 @@ had given the case stays known for the export."""
 
 from __future__ import annotations
 
-import json
 import re
 
 from bot.app import Core
@@ -12,6 +11,8 @@ from flows.cases import Case, claim_data
 from flows.corrections import match_category, parse_level
 from flows.counsellor import CaseButton, level_data, parse_case_button
 from flows.messages import Priority
+from flows.outbox import STAFF_CHANNEL
+from flows.store import Correction
 from tests.conftest import Clock
 from tests.factories import make_incoming, queued
 from tests.factories_staff import staff
@@ -26,13 +27,13 @@ async def seed_case(core: Core, user: str, priority: Priority, text: str, *,
     its topic is thread "7<case id>"."""
     now = core.services.clock()
     async with core.store.transaction() as tx:
-        person = await tx.person("telegram", user, first_name)
+        person = await tx.people.get("telegram", user, first_name)
         details = ({"triage": {"layer": layer, "reasons": [], "needs_check": False}}
                    if layer else {})
-        case = await tx.create_case(person.id, priority, now, category=category,
+        case = await tx.cases.create(person.id, priority, now, category=category,
                                     summary=text[:300], details=details)
-        await tx.add_message(person.id, "in", "text", text, now, case_id=case.id)
-    await core.store.set_case_thread(case.id, f"7{case.id}")
+        await tx.messages.add(person.id, "in", "text", text, now, case_id=case.id)
+    await core.store.cases.set_thread(case.id, f"7{case.id}")
     return case
 
 
@@ -44,18 +45,17 @@ async def queue_order(core: Core) -> list[int]:
 
 
 async def audit(core: Core, action: str) -> list[tuple[str, int, str]]:
-    rows = await core.store.ex.fetch(
-        "SELECT actor, case_id, detail FROM audit_log WHERE action = ? ORDER BY id", (action,))
-    return [(r[0], r[1], r[2]) for r in rows]
+    return [(actor, case_id, detail)
+            for _, actor, done, case_id, detail in await core.store.views.audit_entries()
+            if done == action]
 
 
-async def corrections(core: Core) -> list[dict[str, object]]:
-    rows = await core.store.ex.fetch("SELECT * FROM triage_corrections ORDER BY id")
-    return [dict(zip(r.keys(), tuple(r), strict=True)) for r in rows]  # type: ignore[attr-defined]
+async def corrections(core: Core) -> list[Correction]:
+    return await core.store.views.corrections()
 
 
 async def case_of(core: Core, case_id: int) -> Case:
-    case = await core.store.get_case(case_id)
+    case = await core.store.views.case(case_id)
     assert case is not None
     return case
 
@@ -105,9 +105,8 @@ async def test_the_owner_corrects_level_and_category_audited_said_and_shown(
     texts = [q.text for q in posts]
     assert "Chị Hoa đã đổi mức ưu tiên: Gấp → Khẩn cấp" in texts
     assert "Chị Hoa đã đổi loại ca: Bạo lực gia đình → Bạo lực, xâm hại trẻ em" in texts
-    rows = await desk_core.store.ex.fetch(
-        "SELECT payload FROM outbox WHERE recipient = ? ORDER BY id", (f"case:{case.id}",))
-    edits = [json.loads(r[0])["edit"] for r in rows]
+    edits = [d.message.edit for d, _ in await desk_core.store.views.deliveries(STAFF_CHANNEL)
+             if d.recipient == f"case:{case.id}"]  # where every post about a case goes
     assert edits.count("card") >= 3  # the claim and each correction refresh the card
     # The card says what triage had given, ticks the level now, and offers the others.
     card = await desk_core.case_card(corrected)
@@ -124,15 +123,15 @@ async def test_triage_level_before_any_correction_stays_known(desk_core: Core) -
     for command in ("/muc thuong", "/loai 15", "/muc critical"):
         await desk_core.desk.handle(staff(HOA, command, thread=thread))
     rows = await corrections(desk_core)
-    assert [(r["triage_priority"], r["triage_category"], r["triage_layer"]) for r in rows] == [
+    assert [(r.triage_priority, r.triage_category, r.triage_layer) for r in rows] == [
         ("urgent", "suicide", "model")] * 3
-    assert [(r["priority"], r["category"]) for r in rows] == [
+    assert [(r.priority, r.category) for r in rows] == [
         ("normal", "suicide"), ("normal", "mental_health"), ("critical", "mental_health")]
-    assert {r["actor"] for r in rows} == {"staff:5001"}
+    assert {r.actor for r in rows} == {"staff:5001"}
     details = (await case_of(desk_core, case.id)).details
     assert details["before_correction"] == {"priority": "urgent", "category": "suicide",
                                             "layer": "model"}
-    exported = await desk_core.store.corrected_cases()
+    exported = await desk_core.store.views.corrected_cases()
     assert len(exported) == 1  # one per case: its latest correction
     assert exported[0].correction.priority is Priority.CRITICAL
     assert exported[0].texts == ("em muốn chết cho xong",)
@@ -184,11 +183,11 @@ async def test_a_normal_intake_case_raised_by_a_counsellor_is_kept_for_the_corpu
     await d.handle(make_incoming(button="privacy:agree"))
     await d.handle(make_incoming(button="ho:topic:tre_em"))
     await d.handle(make_incoming("con tôi dạo này hay trốn học, không chịu nghe lời"))
-    await desk_core.store.set_case_thread(1, "71")
+    await desk_core.store.cases.set_thread(1, "71")
     await desk_core.desk.handle(staff(HOA, button=claim_data(1)))
     await desk_core.desk.handle(staff(HOA, "/muc gấp", thread="71"))
     await desk_core.desk.handle(staff(HOA, "/loai child_abuse", thread="71"))
-    [kept] = await desk_core.store.corrected_cases()
+    [kept] = await desk_core.store.views.corrected_cases()
     assert kept.correction.triage_priority is Priority.NORMAL
     assert kept.correction.triage_layer == ""
     assert (kept.correction.priority, kept.correction.category) == (Priority.URGENT,

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import AsyncIterator
 from dataclasses import replace
@@ -13,7 +12,7 @@ import pytest
 
 from bot.app import Core
 from flows.dispatch import Dispatcher
-from flows.messages import Handled, Priority, outgoing_from_dict
+from flows.messages import Handled, Priority
 from flows.outbox import write_step
 from flows.turn import Step, Turn
 from knowledge.directory import Directory
@@ -39,7 +38,7 @@ async def test_violence_happening_now_gets_help_at_once_and_a_critical_case(
     assert "1900 969 680" in first.text  # Ngôi nhà Bình yên for domestic violence
     where = handled.replies[1]
     assert "đang ở đâu" in where.text and where.location_button
-    case = await desk_core.store.get_case(1)
+    case = await desk_core.store.views.case(1)
     assert case is not None and case.priority is Priority.CRITICAL and case.status == "waiting"
     staff = await outbox(desk_core, "staff")
     alert = staff[0]
@@ -53,7 +52,7 @@ async def test_violence_happening_now_gets_help_at_once_and_a_critical_case(
 async def test_the_first_reply_goes_out_before_anything_else(desk_core: Core) -> None:
     await desk_core.dispatcher.handle(make_incoming("/help", user="900"))
     await desk_core.dispatcher.handle(make_incoming("tôi uống hết vỉ thuốc ngủ rồi", user="901"))
-    due = await desk_core.store.due_deliveries("telegram", datetime(2100, 1, 1, tzinfo=UTC), 10)
+    due = await desk_core.store.outbox.due("telegram", datetime(2100, 1, 1, tzinfo=UTC), 10)
     assert due[0].recipient == "901" and due[0].message.priority is Priority.CRITICAL
 
 
@@ -80,7 +79,7 @@ async def test_idioms_and_policy_questions_are_not_emergencies(desk_core: Core) 
                  "năm ngoái tôi bị chồng đánh, giờ đã ly hôn và ổn rồi"):
         handled = await desk_core.dispatcher.handle(make_incoming(text, user="700"))
         assert handled.urgency == "none" and handled.route != "emergency", text
-    assert await desk_core.store.get_case(1) is None
+    assert await desk_core.store.views.case(1) is None
 
 
 async def test_the_button_and_khancap_open_a_critical_case(desk_core: Core) -> None:
@@ -88,7 +87,7 @@ async def test_the_button_and_khancap_open_a_critical_case(desk_core: Core) -> N
     assert handled.urgency == "critical" and "113" in handled.reply_text
     handled = await desk_core.dispatcher.handle(make_incoming("/khancap", user="222"))
     assert handled.route == "emergency"
-    assert (await desk_core.store.get_case(2)).priority is Priority.CRITICAL  # type: ignore[union-attr]
+    assert (await desk_core.store.views.case(2)).priority is Priority.CRITICAL  # type: ignore[union-attr]
 
 
 async def test_intake_answers_are_attached_to_the_case_and_every_question_skippable(
@@ -100,14 +99,14 @@ async def test_intake_answers_are_attached_to_the_case_and_every_question_skippa
     await d.handle(make_incoming(button="em:danger:yes"))
     done = await d.handle(make_incoming(button="em:skip"))
     assert "đầu hàng chờ" in done.reply_text
-    case = await desk_core.store.get_case(1)
+    case = await desk_core.store.views.case(1)
     assert case is not None
     answers = {k: v for k, v in case.details.items() if k in ("where", "danger", "safe")}
     assert answers == {
         "where": {"latitude": 21.0285, "longitude": 105.8542}, "danger": "yes", "safe": "skipped",
     }
     assert case.details["triage"]["layer"] == "rules"  # the card says who raised it
-    person = await desk_core.store.find_person("telegram", "111")
+    person = await desk_core.store.views.person("telegram", "111")
     assert person is not None and person.flow == "waiting"
     posts = [d.text for d in await outbox(desk_core, "staff")]
     assert any("Vị trí: 21.02850, 105.85420" in p for p in posts)
@@ -117,12 +116,12 @@ async def test_intake_answers_are_attached_to_the_case_and_every_question_skippa
 async def test_triage_raises_a_case_but_never_lowers_it(desk_core: Core) -> None:
     d = desk_core.dispatcher
     await d.handle(make_incoming("toi muon chet"))  # urgent
-    assert (await desk_core.store.get_case(1)).priority is Priority.URGENT  # type: ignore[union-attr]
+    assert (await desk_core.store.views.case(1)).priority is Priority.URGENT  # type: ignore[union-attr]
     await d.handle(make_incoming("toi dang cam dao"))  # critical
-    assert (await desk_core.store.get_case(1)).priority is Priority.CRITICAL  # type: ignore[union-attr]
+    assert (await desk_core.store.views.case(1)).priority is Priority.CRITICAL  # type: ignore[union-attr]
     await d.handle(make_incoming("buon qua"))
     await d.handle(make_incoming("toi muon chet"))
-    assert (await desk_core.store.get_case(1)).priority is Priority.CRITICAL  # type: ignore[union-attr]
+    assert (await desk_core.store.views.case(1)).priority is Priority.CRITICAL  # type: ignore[union-attr]
 
 
 async def test_out_of_hours_the_on_call_list_hears_at_once(desk_core: Core, clock: Clock) -> None:
@@ -182,10 +181,10 @@ async def signal(
     assessment = Assessment(level, category, ("test",), facets=frozenset(facets))
     async with core.store.transaction(urgent=True) as tx:
         now = core.services.clock()
-        person = await tx.person(incoming.channel, incoming.user_id, incoming.first_name)
+        person = await tx.people.get(incoming.channel, incoming.user_id, incoming.first_name)
         turn = Turn(incoming, person, tx, core.services, now, assessment)
         step = await core.dispatcher.route(turn, assessment)
-        await tx.set_flow(person.id, step.flow or person.flow,
+        await tx.people.set_flow(person.id, step.flow or person.flow,
                           person.flow_data if step.data is None else step.data)
         await write_step(tx, step, incoming.channel, incoming.user_id, person.id, now)
     return step
@@ -259,7 +258,7 @@ async def test_the_location_keyboard_goes_once_the_question_is_behind(desk_core:
     noted, danger = typed_skip.replies
     assert noted.remove_keyboard and not noted.buttons
     assert "Có ai đang gặp nguy hiểm" in danger.text and not danger.remove_keyboard
-    case = await desk_core.store.get_case(1)
+    case = await desk_core.store.views.case(1)
     assert case is not None and case.details["where"] == "skipped"
     # An address typed, or a location shared, takes it away too.
     await d.handle(make_incoming("chong em dang danh em cuu voi", user="112"))
@@ -269,9 +268,7 @@ async def test_the_location_keyboard_goes_once_the_question_is_behind(desk_core:
     shared = await d.handle(make_incoming(location=(16.05, 108.2), user="113"))
     assert shared.replies[0].remove_keyboard and "vị trí" in shared.replies[0].text
     # The removal survives the outbox.
-    rows = await desk_core.store.ex.fetch(
-        "SELECT payload FROM outbox WHERE channel = 'telegram' ORDER BY id", ())
-    kept = [outgoing_from_dict(json.loads(row[0])) for row in rows]
+    kept = [d.message for d, _ in await desk_core.store.views.deliveries("telegram")]
     assert sum(1 for message in kept if message.remove_keyboard) == 3
 
 

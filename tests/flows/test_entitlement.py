@@ -51,7 +51,7 @@ class Chat:
         return handled
 
     async def flow(self) -> str:
-        person = await self.core.store.find_person("telegram", self.user)
+        person = await self.core.store.views.person("telegram", self.user)
         assert person is not None
         return person.flow
 

@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-import sqlite3
 from datetime import timedelta
-from pathlib import Path
 
 from bot.app import Core
 from flows.cases import CaseStatus
@@ -20,13 +18,13 @@ async def open_case(core: Core, user: str = "111", description: str = "con tôi 
     await d.handle(make_incoming(button="privacy:agree", user=user))
     await d.handle(make_incoming(button="ho:topic:tre_em", user=user))
     await d.handle(make_incoming(description, user=user))
-    person = await core.store.find_person("telegram", user)
+    person = await core.store.views.person("telegram", user)
     assert person is not None
     return int(person.flow_data["case_id"])
 
 
 async def set_thread(core: Core, case_id: int, thread: str) -> None:
-    await core.store.set_case_thread(case_id, thread)
+    await core.store.cases.set_thread(case_id, thread)
 
 
 async def to_person(core: Core, user: str = "111") -> list[str]:
@@ -43,7 +41,7 @@ async def test_intake_puts_the_person_in_the_queue_with_their_place(desk_core: C
     assert "Bạn có đồng ý không?" in asked.reply_text  # nobody reads before consent
     assert [b.data for r in asked.replies for b in r.button_list()] == ["privacy:agree"]
     topics = await d.handle(make_incoming(button="privacy:agree"))
-    person = await desk_core.store.find_person("telegram", "111")
+    person = await desk_core.store.views.person("telegram", "111")
     assert person is not None and person.consent_at is not None  # recorded with its time
     labels = [b.label for r in topics.replies for b in r.button_list()]
     assert any("Trẻ em" in label for label in labels) and any("Tâm lý" in label for label in labels)
@@ -51,7 +49,7 @@ async def test_intake_puts_the_person_in_the_queue_with_their_place(desk_core: C
     joined = await d.handle(make_incoming("con tôi bị bạn bắt nạt ở trường"))
     assert "vị trí số 1" in joined.reply_text
     assert "chưa ước lượng được" in joined.reply_text  # no history yet: no made-up estimate
-    case = await desk_core.store.get_case(1)
+    case = await desk_core.store.views.case(1)
     assert case is not None and case.topic == "tre_em" and case.status == CaseStatus.WAITING
     card = (await queued(desk_core, "staff"))[0]
     assert card.recipient == "case:1" and "Trẻ em" in card.text
@@ -79,10 +77,10 @@ async def test_while_waiting_the_bot_passes_messages_on_and_does_not_answer(
 async def test_a_claim_connects_the_person_to_the_counsellor_by_name(desk_core: Core) -> None:
     case_id = await open_case(desk_core)
     await desk_core.desk.handle(staff(5001, button=f"case:claim:{case_id}"))
-    case = await desk_core.store.get_case(case_id)
+    case = await desk_core.store.views.case(case_id)
     assert case is not None and case.status == CaseStatus.ACTIVE and case.claimed_by == 5001
     assert any("Chị Hoa đã nhận" in t for t in await to_person(desk_core))
-    person = await desk_core.store.find_person("telegram", "111")
+    person = await desk_core.store.views.person("telegram", "111")
     assert person is not None and person.flow == "talking"
 
 
@@ -132,14 +130,14 @@ async def test_closing_with_an_outcome_asks_the_person_for_a_rating(desk_core: C
     await desk.handle(staff(5001, "/dong", thread="77"))  # no outcome: the list is shown
     assert any("1. đã tư vấn" in p for p in await to_staff(desk_core))
     await desk.handle(staff(5001, "/dong 2", thread="77"))
-    case = await desk_core.store.get_case(case_id)
+    case = await desk_core.store.views.case(case_id)
     assert case is not None and case.status == CaseStatus.CLOSED
     assert case.outcome == "chuyển tuyến"
     rating = (await queued(desk_core, "telegram"))[-1]
     assert "từ 1" in rating.text and rating.buttons == tuple(f"rate:{n}" for n in range(1, 6))
     await desk_core.dispatcher.handle(make_incoming(button="rate:5"))
     await desk_core.dispatcher.handle(make_incoming("chị rất tận tình"))
-    case = await desk_core.store.get_case(case_id)
+    case = await desk_core.store.views.case(case_id)
     assert case is not None
     assert case.details["rating"] == 5 and case.details["rating_comment"] == "chị rất tận tình"
 
@@ -150,7 +148,7 @@ async def test_transfer_hands_the_case_to_another_counsellor(desk_core: Core) ->
     desk = desk_core.desk
     await desk.handle(staff(5001, button=f"case:claim:{case_id}"))
     await desk.handle(staff(5001, "/chuyen Anh Nam", thread="77"))
-    case = await desk_core.store.get_case(case_id)
+    case = await desk_core.store.views.case(case_id)
     assert case is not None and case.claimed_by == 5002
     assert any("Anh Nam sẽ tiếp tục" in t for t in await to_person(desk_core))
     await desk.handle(staff(5001, "vẫn còn đó không?", thread="77"))
@@ -161,24 +159,24 @@ async def test_the_person_can_leave_the_queue_or_end_the_conversation(desk_core:
     case_id = await open_case(desk_core)
     left = await desk_core.dispatcher.handle(make_incoming("/huy"))
     assert "rời hàng chờ" in left.reply_text
-    assert (await desk_core.store.get_case(case_id)).status == CaseStatus.CANCELLED  # type: ignore[union-attr]
+    assert (await desk_core.store.views.case(case_id)).status == CaseStatus.CANCELLED  # type: ignore[union-attr]
     case_id = await open_case(desk_core)
     await desk_core.desk.handle(staff(5001, button=f"case:claim:{case_id}"))
     await desk_core.dispatcher.handle(make_incoming("/ketthuc"))
-    assert (await desk_core.store.get_case(case_id)).status == CaseStatus.CLOSED  # type: ignore[union-attr]
+    assert (await desk_core.store.views.case(case_id)).status == CaseStatus.CLOSED  # type: ignore[union-attr]
 
 
 async def test_someone_not_on_the_staff_list_is_refused_and_it_is_logged(
-    desk_core: Core, db_path: Path
+    desk_core: Core,
 ) -> None:
     case_id = await open_case(desk_core)
     for action in (staff(999, button=f"case:claim:{case_id}"), staff(999, "/hangcho"),
                    staff(999, "/thongke"), staff(999, "/dong 1", thread="77")):
         handled = await desk_core.desk.handle(action)
         assert handled.route == "refused"
-    assert (await desk_core.store.get_case(case_id)).status == CaseStatus.WAITING  # type: ignore[union-attr]
-    rows = sqlite3.connect(db_path).execute(
-        "SELECT actor, action FROM audit_log WHERE action = 'refused'").fetchall()
+    assert (await desk_core.store.views.case(case_id)).status == CaseStatus.WAITING  # type: ignore[union-attr]
+    rows = [(actor, action) for _, actor, action, _, _ in
+            await desk_core.store.views.audit_entries() if action == "refused"]
     assert rows == [("telegram:999", "refused")] * 4
 
 

@@ -43,7 +43,7 @@ async def test_huy_returns_to_the_menu(core: Core) -> None:
     await core.dispatcher.handle(make_incoming(button=MENU_POLICY))
     handled = await core.dispatcher.handle(make_incoming("/huy"))
     assert handled.reply_text.startswith("Đã dừng")
-    person = await core.store.find_person("telegram", "111")
+    person = await core.store.views.person("telegram", "111")
     assert person is not None and person.flow == "menu"
 
 

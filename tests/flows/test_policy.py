@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import sqlite3
-from pathlib import Path
-
 from bot.app import Core
 from tests.factories import make_incoming
 
@@ -56,14 +53,13 @@ async def test_no_good_match_is_said_plainly_with_no_figure_and_a_counsellor_off
     assert "menu:counsellor" in buttons(handled)
 
 
-async def test_feedback_is_stored_with_the_question(core: Core, db_path: Path) -> None:
+async def test_feedback_is_stored_with_the_question(core: Core) -> None:
     await core.dispatcher.handle(make_incoming("mức chuẩn trợ giúp xã hội"))
     thanks = await core.dispatcher.handle(
         make_incoming(button="fb:down:muc-chuan-tro-giup-xa-hoi"))
     assert "người biên tập" in thanks.reply_text and "menu:counsellor" in buttons(thanks)
-    rows = sqlite3.connect(db_path).execute(
-        "SELECT article_id, helpful, question FROM answer_feedback").fetchall()
-    assert rows == [("muc-chuan-tro-giup-xa-hoi", 0, "mức chuẩn trợ giúp xã hội")]
+    rows = [(a, helpful, q) for a, helpful, q, _ in await core.store.views.answer_ratings()]
+    assert rows == [("muc-chuan-tro-giup-xa-hoi", False, "mức chuẩn trợ giúp xã hội")]
 
 
 async def test_the_ask_button_then_a_question(core: Core) -> None:

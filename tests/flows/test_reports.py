@@ -21,14 +21,14 @@ async def open_case(
     topic: str = "",
 ) -> Case:
     async with core.store.transaction() as tx:
-        person = await tx.person("telegram", user)
-        return await tx.create_case(person.id, priority, at, category=category, topic=topic)
+        person = await tx.people.get("telegram", user)
+        return await tx.cases.create(person.id, priority, at, category=category, topic=topic)
 
 
 async def answer(core: Core, case: Case, at: datetime) -> None:
     async with core.store.transaction() as tx:
-        assert await tx.claim_case(case.id, 5001, at)
-        await tx.mark_first_reply(case.id, at)
+        assert await tx.cases.claim(case.id, 5001, at)
+        await tx.cases.mark_first_reply(case.id, at)
 
 
 async def figures(core: Core, now: datetime) -> DayFigures:
@@ -99,10 +99,10 @@ async def test_questions_the_assistant_did_not_serve_today(
     desk_core: Core, clock: Clock
 ) -> None:
     async with desk_core.store.transaction() as tx:
-        person = await tx.person("telegram", "111")
-        await tx.add_unanswered(person.id, "trợ cấp bao nhiêu", None, NO_ANSWER, clock())
-        await tx.add_feedback(person.id, "tro-cap-xa-hoi", False, "ai được nhận", clock())
-        await tx.add_feedback(person.id, "tro-cap-xa-hoi", True, "ai được nhận", clock())
+        person = await tx.people.get("telegram", "111")
+        await tx.feedback.add_unanswered(person.id, "trợ cấp bao nhiêu", None, NO_ANSWER, clock())
+        await tx.feedback.add_rating(person.id, "tro-cap-xa-hoi", False, "ai được nhận", clock())
+        await tx.feedback.add_rating(person.id, "tro-cap-xa-hoi", True, "ai được nhận", clock())
     day = await figures(desk_core, clock())
     assert (day.unanswered, day.unhelpful) == (1, 1)
 
@@ -122,7 +122,7 @@ async def test_queue_rows_keep_the_queue_order_with_minutes_and_labels(
     await open_case(desk_core, "222", Priority.CRITICAL, clock() + timedelta(minutes=2),
                     category="suicide")
     async with desk_core.store.transaction() as tx:
-        waiting = await tx.cases_waiting()
+        waiting = await tx.cases.waiting()
     rows = queue_rows(waiting, clock() + timedelta(minutes=3, seconds=59),
                       lambda c: case_label(desk_core.services, c))
     assert [(r.case.id, r.minutes, r.category) for r in rows] == [

@@ -43,7 +43,7 @@ async def test_a_situation_nobody_understood_gets_a_warm_reply_and_a_review_item
     assert "111" not in handled.reply_text  # no child in it
     buttons = [b.data for r in handled.replies for row in r.buttons for b in row]
     assert "menu:counsellor" in buttons
-    case = await rules_core.store.get_case(1)
+    case = await rules_core.store.views.case(1)
     assert case is not None and case.priority is Priority.REVIEW and case.status == "waiting"
     posts = [q for q in await queued(rules_core, "staff") if q.recipient == "case:1"]
     assert posts and "CẦN ĐỌC" in posts[0].text and "tủi thân" in posts[0].text
@@ -62,7 +62,7 @@ async def test_more_of_the_story_joins_the_open_review_item(rules_core: Core) ->
     again = await rules_core.dispatcher.handle(
         make_incoming("em cứ khóc hoài mà không dám kể với ai", user="803"))
     assert again.route == "review"
-    assert await rules_core.store.get_case(2) is None  # one case, not two
+    assert await rules_core.store.views.case(2) is None  # one case, not two
 
 
 async def test_an_unanswerable_policy_question_keeps_the_honest_no_answer(
@@ -72,7 +72,7 @@ async def test_an_unanswerable_policy_question_keeps_the_honest_no_answer(
         make_incoming("thủ tục xin giấy phép nuôi chim yến là gì", user="804"))
     assert handled.route == "policy"
     assert "chưa có câu trả lời" in handled.reply_text
-    assert await rules_core.store.get_case(1) is None
+    assert await rules_core.store.views.case(1) is None
 
 
 async def test_review_items_are_counted_in_the_day_figures(rules_core: Core) -> None:
@@ -100,7 +100,7 @@ async def test_a_model_raise_is_marked_on_the_card_for_a_counsellor_to_check(
     assert verdict.layer == "model" and verdict.needs_check
     handled = await desk_core.dispatcher.handle(make_incoming(text, user="807"))
     assert handled.route == "emergency"
-    case = await desk_core.store.get_case(1)
+    case = await desk_core.store.views.case(1)
     assert case is not None and case.details["triage"]["layer"] == "model"
     card = await desk_core.case_card(case)
     assert "mô hình thống kê" in card.text and "cần người kiểm tra" in card.text
@@ -112,6 +112,7 @@ async def test_a_huge_or_strange_message_is_stored_and_answered(desk_core: Core)
         handled = await desk_core.dispatcher.handle(make_incoming(text, user=f"90{n}"))
         assert handled.replies, n
     assert handled.route == "emergency"  # the hidden characters hid nothing
-    stored = await desk_core.store.ex.fetch(
-        "SELECT length(text) FROM messages WHERE direction = 'in' ORDER BY id", ())
-    assert [row[0] for row in stored][:1] == [100_000]
+    first = await desk_core.store.views.person("telegram", "900")  # the first to write
+    assert first is not None
+    stored = [m for m in await desk_core.store.views.history(first.id) if m.direction == "in"]
+    assert [len(m.text) for m in stored][:1] == [100_000]

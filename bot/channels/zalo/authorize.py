@@ -3,8 +3,8 @@
 1. `start_authorization(config, redirect_uri)` makes a code verifier, its S256 challenge and a
    state, and the permission URL an OA administrator opens in a browser.
 2. Zalo redirects to `redirect_uri?code=…&oa_id=…&state=…`; check the state.
-3. `exchange_code(config, code, code_verifier, now=…)` trades the code (valid 10 minutes)
-   for tokens.
+3. `exchange_code(client, config, code, code_verifier, now=…)` trades the code (valid 10
+   minutes) for tokens.
 4. `store_tokens(store, config, tokens)` keeps them in the database; the channel prefers them
    over the config at its next start and rotates them from then on.
 """
@@ -20,9 +20,9 @@ from urllib.parse import urlencode
 
 import httpx
 
-from bot.channels.zalo_api import request_tokens
+from bot.channels.zalo.api import request_tokens
 from bot.config import Config, ZaloConfig
-from bot.store.sqlite import SqliteStore
+from bot.store.port import EdgeStore
 from bot.store.zalo_tokens import ZaloTokens, ZaloTokenStore
 
 
@@ -73,24 +73,22 @@ def start_authorization(config: Config | ZaloConfig, redirect_uri: str) -> Autho
 
 
 async def exchange_code(
+    client: httpx.AsyncClient,
     config: Config | ZaloConfig,
     code: str,
     code_verifier: str,
     *,
     now: datetime,
-    transport: httpx.AsyncBaseTransport | None = None,
 ) -> ZaloTokens:
     """Trade an authorisation code for the first token pair (`now`, by the one clock, dates
-    its expiry); raises `zalo_api.OAuthError` when Zalo refuses (a wrong or expired code, a
-    verifier that does not match)."""
-    zalo = _zalo(config)
-    async with httpx.AsyncClient(timeout=15.0, transport=transport) as client:
-        form = {"code": code, "grant_type": "authorization_code", "code_verifier": code_verifier}
-        return await request_tokens(client, zalo, form, now)
+    its expiry); raises `zalo.api.OAuthError` when Zalo refuses (a wrong or expired code, a
+    verifier that does not match). `client`: bot/app.py's `oauth_client()`."""
+    form = {"code": code, "grant_type": "authorization_code", "code_verifier": code_verifier}
+    return await request_tokens(client, _zalo(config), form, now)
 
 
 async def store_tokens(
-    store: SqliteStore, config: Config | ZaloConfig, tokens: ZaloTokens
+    store: EdgeStore, config: Config | ZaloConfig, tokens: ZaloTokens
 ) -> None:
     """Keep the pair in the database (the store must be open)."""
     await ZaloTokenStore(store, _zalo(config).app_id).save(tokens)

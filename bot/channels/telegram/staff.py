@@ -16,7 +16,7 @@ from typing import Any
 from telegram.error import BadRequest
 from telegram.ext import Application
 
-from bot.channels.telegram_send import delivery_errors, reply_markup, send_outgoing, send_text
+from bot.channels.telegram.send import delivery_errors, reply_markup, send_outgoing, send_text
 from bot.delivery import RetryLater
 from flows.cases import (
     Case,
@@ -73,7 +73,7 @@ class StaffSender:
     ) -> str:
         bot = self.application.bot
         case_id = target.case_id
-        case = await self.store.get_case(case_id)
+        case = await self.store.views.case(case_id)
         if case is None:
             with delivery_errors():  # the case was erased: post in General instead
                 return await send_outgoing(bot, self.chat_id, message)
@@ -86,7 +86,7 @@ class StaffSender:
                     return await self.update_card(case, thread_id)
                 ref = await send_outgoing(bot, self.chat_id, message, thread_id=thread_id)
                 if _is_card(message):
-                    await self.store.set_case_card(case.id, ref)
+                    await self.store.cases.set_card(case.id, ref)
                 if isinstance(target, CloseTopic):
                     await self.close_topic(thread_id)
                 return ref
@@ -94,21 +94,21 @@ class StaffSender:
             if _thread_gone(exc):
                 log.warning("case topic gone; recreating",
                             extra={"event": "topic_recreate", "case": case_id})
-                await self.store.set_case_thread(case_id, "")
+                await self.store.cases.set_thread(case_id, "")
                 raise RetryLater("topic deleted; recreating it", after=0) from exc
             raise
 
     async def post_card(self, case: Case, thread_id: int) -> None:
         card = await self.case_card(case)
         ref = await send_text(self.application.bot, self.chat_id, card, thread_id=thread_id)
-        await self.store.set_case_card(case.id, ref)
+        await self.store.cases.set_card(case.id, ref)
 
     async def update_card(self, case: Case, thread_id: int) -> str:
         """Show the case's current state on its card (and drop the claim button)."""
         card = await self.case_card(case)
         if not case.card_ref:
             ref = await send_text(self.application.bot, self.chat_id, card, thread_id=thread_id)
-            await self.store.set_case_card(case.id, ref)
+            await self.store.cases.set_card(case.id, ref)
             return ref
         try:
             await self.application.bot.edit_message_text(
@@ -142,7 +142,7 @@ class StaffSender:
             topic = await self.application.bot.create_forum_topic(
                 chat_id=self.chat_id, name=self.topic_title(case)[:TOPIC_NAME_LIMIT]
             )
-        await self.store.set_case_thread(case.id, str(topic.message_thread_id))
+        await self.store.cases.set_thread(case.id, str(topic.message_thread_id))
         log.info("case topic created", extra={"event": "topic_created", "case": case.id})
         return topic.message_thread_id, True
 

@@ -1,13 +1,16 @@
-"""Telegram `Update` -> channel-neutral `Incoming`. Pure translation, no I/O."""
+"""Telegram `Update` -> channel-neutral `Incoming` (or the inbox's raw event). Pure
+translation, no I/O."""
 
 from __future__ import annotations
 
+import json
 from dataclasses import replace
 from datetime import datetime
 
 from telegram import Chat, ChatMember, Message, Update
 
 from flows.messages import Attachment, Incoming, IncomingKind, Location, StaffIncoming
+from flows.store import InboundEvent
 
 CHANNEL = "telegram"
 
@@ -140,4 +143,14 @@ def update_to_staff(
         location=Location(location.latitude, location.longitude) if location else None,
         message_ref=f"{CHANNEL}:{message.chat.id}:{message.message_id}",
         edited=update.edited_message is not None,
+    )
+
+
+def inbound_event(update: Update, received_at: datetime) -> InboundEvent:
+    """The update as the inbox keeps it, keyed by Telegram's `update_id`."""
+    return InboundEvent(
+        channel=CHANNEL,
+        event_id=str(update.update_id),
+        payload=json.dumps(update.to_dict(), ensure_ascii=False),
+        received_at=received_at,
     )

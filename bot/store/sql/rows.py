@@ -1,8 +1,7 @@
-"""The store's portable SQL, shared by every database: what rows mean and how they are read.
+"""What every table family shares: the executor statements run on, how timestamps are
+written (UTC ISO text, which sorts) and how rows read back as the domain's values.
 
-Statements use `?` placeholders and SQL that SQLite and PostgreSQL both accept (ON CONFLICT,
-RETURNING, plain types); a database module supplies an `Executor` that runs them (the
-PostgreSQL one translates the placeholders). Timestamps are UTC ISO text, which sorts.
+A database module supplies the `Executor` (the PostgreSQL one will translate placeholders).
 """
 
 from __future__ import annotations
@@ -14,6 +13,7 @@ from typing import Any, Protocol
 
 from flows.cases import Case, CaseStatus
 from flows.messages import Priority, outgoing_from_dict
+from flows.ports import Clock
 from flows.store import Delivery, Person
 
 
@@ -33,6 +33,15 @@ class Executor(Protocol):
     async def fetch(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
         """Run a statement and return its rows (also for INSERT … RETURNING)."""
         ...
+
+
+class SqlFamily:
+    """The statements of one table family on an executor: inside a unit of work (the
+    transaction's) or one at a time outside it (the store's)."""
+
+    def __init__(self, ex: Executor, clock: Clock) -> None:
+        self.ex = ex
+        self.clock = clock  # the store's, for stamps callers do not pass (first/last seen)
 
 
 def ts(moment: datetime) -> str:

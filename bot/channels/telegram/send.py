@@ -1,5 +1,5 @@
 """Sending to Telegram: text in parts, buttons, copies of media, and PTB's errors translated
-into the Deliverer's (see bot/delivery.py)."""
+into the Deliverer's (see bot/delivery.py); `TelegramSender` is the channel's sender."""
 
 from __future__ import annotations
 
@@ -24,9 +24,10 @@ from telegram.error import (
     NetworkError,
     RetryAfter,
 )
+from telegram.ext import Application
 
 from bot.channels.chunks import split_text
-from bot.channels.telegram_updates import CHANNEL
+from bot.channels.telegram.updates import CHANNEL
 from bot.delivery import RetryLater, Undeliverable
 from flows.cases import parse_copy_address
 from flows.messages import Outgoing
@@ -121,3 +122,14 @@ async def send_outgoing(
         _, from_chat, message_id = address
         ref = await copy_into(bot, chat_id, from_chat, message_id, thread_id=thread_id)
     return ref
+
+
+class TelegramSender:
+    """Outgoing -> Bot API, to a person's (or a staff member's) private chat."""
+
+    def __init__(self, application: Application[Any, Any, Any, Any, Any, Any]) -> None:
+        self.application = application
+
+    async def send(self, recipient: str, message: Outgoing) -> str:
+        with delivery_errors():
+            return await send_outgoing(self.application.bot, int(recipient), message)

@@ -1,0 +1,174 @@
+"""The Telegram channel: citizens in private chats, counsellors in one supergroup with a topic
+per case. python-telegram-bot's Application (built in bot/app.py) feeds the receiving
+pipeline; its bot sends what the deliverers hand it.
+
+Updates reach the Application's queue by polling (`InboxBot`, one instance) or through the
+webhook route of the one web app (`TelegramWebhook`, several instances); either way they were
+kept in the inbox first. The Application then handles different people concurrently; the
+dispatcher keeps each person's order.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+from typing import Any
+
+from starlette.routing import BaseRoute, Route
+from telegram import BotCommand, Update
+from telegram.error import TelegramError
+from telegram.ext import Application, ContextTypes, TypeHandler
+
+from bot.channels.telegram.send import TelegramSender
+from bot.channels.telegram.staff import StaffSender
+from bot.channels.telegram.updates import CHANNEL, update_to_incoming, update_to_staff
+from bot.channels.telegram.webhook import TelegramWebhook
+from bot.config import TelegramConfig
+from bot.receiving import Ignored, Received, Receiving
+from flows.messages import StaffIncoming
+from flows.ports import Renderer
+from flows.store import InboundEvent
+
+log = logging.getLogger(__name__)
+
+# Commands shown in Telegram's menu; descriptions are `command_<name>` in labels.j2.
+BOT_COMMANDS = ("start", "help", "tuvanvien", "khancap", "huy")
+
+
+class TelegramChannel:
+    name = CHANNEL
+    reply_window: timedelta | None = None  # a bot may write to anyone who has not blocked it
+
+    def __init__(
+        self,
+        config: TelegramConfig,
+        application: Application[Any, Any, Any, Any, Any, Any],
+        receiving: Receiving,
+        sender: TelegramSender,
+        staff_sender: StaffSender | None,
+        render: Renderer,
+    ) -> None:
+        self.config = config
+        self.application = application
+        self.receiving = receiving
+        self.sender = sender
+        self.staff_sender = staff_sender
+        self.render = render
+        self.clock = receiving.clock
+        application.add_handler(TypeHandler(Update, self.on_update))
+        application.add_error_handler(self.on_error)
+
+    def routes(self) -> Sequence[BaseRoute]:
+        if self.config.mode != "webhook":
+            return ()
+        endpoint = TelegramWebhook(self.application, self.receiving, self.config.secret_token)
+        return (Route(f"/{self.config.webhook_path}", endpoint.post, methods=["POST"]),)
+
+    # ---------------------------------------------------------------- translating
+
+    def decode(self, update: Update, now: datetime) -> Received:
+        incoming = update_to_incoming(update, now)
+        if incoming is not None:
+            return incoming
+        staff = update_to_staff(update, self.config.staff_chat_id, now)
+        if staff is not None:
+            return staff
+        chat = update.effective_chat
+        log.info("update ignored", extra={"event": "update_ignored",
+                                          "update_id": update.update_id,
+                                          "chat_type": chat.type if chat else "none"})
+        return Ignored(CHANNEL, str(update.update_id))
+
+    def decode_kept(self, event: InboundEvent) -> Received | None:
+        try:
+            update = Update.de_json(json.loads(event.payload), self.application.bot)
+        except (ValueError, TypeError, KeyError, AttributeError):
+            return None
+        return self.decode(update, self.clock())
+
+    async def on_update(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        # No await before the pipeline reaches the dispatcher: that keeps arrival order.
+        received = self.decode(update, self.clock())
+        handled = await self.receiving.handle(received)
+        if update.callback_query is not None and handled is not None:
+            popup = handled.reply_text if isinstance(received, StaffIncoming) else ""
+            await self._answer(update, popup)
+
+    async def _answer(self, update: Update, popup: str) -> None:
+        """Stop the client's spinner (and show a staff member why a press did nothing)."""
+        assert update.callback_query is not None
+        try:
+            await update.callback_query.answer(popup[:200] or None, show_alert=bool(popup))
+        except TelegramError as exc:
+            log.info(
+                "callback answer failed",
+                extra={"event": "callback_answer_failed", "error": type(exc).__name__},
+            )
+
+    async def on_error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+        # The pipeline apologises for errors in handling; this is for the rest (decoding).
+        error = context.error
+        log.error(
+            "update handling failed",
+            exc_info=(type(error), error, error.__traceback__) if error else None,
+            extra={"event": "update_failed",
+                   "update_id": update.update_id if isinstance(update, Update) else None},
+        )
+
+    # ---------------------------------------------------------------- lifecycle
+
+    async def start(self) -> None:
+        """Initialise, replay the inbox, then receive (polling, or the webhook set)."""
+        cfg = self.config
+        app = self.application
+        await app.initialize()
+        await self._set_commands()
+        await self.receiving.replay(self.decode_kept)
+        await app.start()
+        if cfg.mode == "webhook":
+            await app.bot.set_webhook(
+                url=cfg.webhook_url,
+                secret_token=cfg.secret_token,
+                allowed_updates=Update.ALL_TYPES,
+                max_connections=40,  # python-telegram-bot's own default
+            )
+        else:
+            assert app.updater is not None
+            await app.updater.start_polling(
+                poll_interval=0.0,
+                timeout=cfg.poll_timeout,
+                allowed_updates=Update.ALL_TYPES,
+                error_callback=self._polling_error,
+            )
+        if cfg.staff_chat_id is None:
+            log.warning("no staff group configured: cases wait in the queue",
+                        extra={"event": "no_staff_group"})
+        log.info("telegram channel started", extra={"event": "telegram_started", "mode": cfg.mode})
+
+    async def stop(self) -> None:
+        """Stop receiving; the Application finishes the updates it has (its shutdown, which
+        closes the bot's HTTP client, comes after the deliverers stopped: bot/app.py)."""
+        app = self.application
+        if app.updater is not None and app.updater.running:
+            await app.updater.stop()
+        if app.running:
+            await app.stop()
+        await self.receiving.drain()
+
+    def _polling_error(self, error: TelegramError) -> None:
+        log.warning(
+            "polling error", extra={"event": "polling_error", "error": type(error).__name__}
+        )
+
+    async def _set_commands(self) -> None:
+        try:
+            await self.application.bot.set_my_commands(
+                [BotCommand(name, self.render.label(f"command_{name}")) for name in BOT_COMMANDS]
+            )
+        except TelegramError as exc:  # the menu of commands is a nicety, not a reason to stop
+            log.warning(
+                "set commands failed",
+                extra={"event": "set_commands_failed", "error": type(exc).__name__},
+            )

@@ -1,0 +1,71 @@
+"""Singletons: jobs that must run on one worker at a time, across tasks and instances, held
+by a named lease in the database (a holder that dies loses it when the lease runs out)."""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import os
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from datetime import timedelta
+
+from bot.store.sql.rows import Executor, SqlFamily, parse_ts, ts
+from flows.ports import Clock
+
+# How often a worker waiting for a singleton looks again; short against every lease in use
+# (the shortest, the Zalo token refresh, is seconds) and long against one SELECT.
+SINGLETON_POLL = 0.05
+
+
+class SingletonsSql(SqlFamily):
+    _holds = itertools.count(1)
+
+    def __init__(self, ex: Executor, clock: Clock, instance: str) -> None:
+        super().__init__(ex, clock)
+        self.instance = instance  # this instance's name, the same after a restart
+
+    async def hold(self, name: str, holder: str, lease: timedelta) -> bool:
+        """Take (or renew) the named lease for `holder`; False while another holds it."""
+        now = self.clock()
+        rows = await self.ex.fetch(
+            "INSERT INTO singletons (name, holder, until) VALUES (?, ?, ?)"
+            " ON CONFLICT (name) DO UPDATE SET holder = excluded.holder, until = excluded.until"
+            " WHERE singletons.holder = excluded.holder OR singletons.until <= ?"
+            " RETURNING holder",
+            (name, holder, ts(now + lease), ts(now)),
+        )
+        return bool(rows) and rows[0][0] == holder
+    async def release(self, name: str, holder: str) -> None:
+        await self.ex.execute(
+            "DELETE FROM singletons WHERE name = ? AND holder = ?", (name, holder)
+        )
+    async def holder(self, name: str) -> str | None:
+        """Who holds the named lease now, if anyone (for `hotline` status and tests)."""
+        rows = await self.ex.fetch(
+            "SELECT holder, until FROM singletons WHERE name = ?", (name,)
+        )
+        if not rows:
+            return None
+        until = parse_ts(rows[0][1])
+        return rows[0][0] if until is not None and until > self.clock() else None
+    @asynccontextmanager
+    async def held(
+        self, name: str, lease: timedelta, *, wait: bool = False
+    ) -> AsyncIterator[bool]:
+        """Run a job on one worker at a time, across tasks and instances: yields True to the
+        holder of the named lease (released on exit) and False to anyone else, at once, or
+        with `wait` once the holder is done or its lease ran out. The lease must outlast the
+        job: a holder that dies is replaced only when it runs out."""
+        # Each use is its own holder, so two tasks (or two processes of one instance, such as
+        # `hotline purge` beside `hotline run`) exclude each other too.
+        holder = f"{self.instance}:{os.getpid()}/{next(self._holds)}"
+        held = await self.hold(name, holder, lease)
+        while not held and wait:
+            await asyncio.sleep(SINGLETON_POLL)
+            held = await self.hold(name, holder, lease)
+        try:
+            yield held
+        finally:
+            if held:
+                await self.release(name, holder)
