@@ -8,7 +8,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from flows.messages import Priority
+from flows.messages import Priority, TriageLevel
 
 
 class CaseStatus(StrEnum):
@@ -30,7 +30,7 @@ TRANSITIONS: dict[CaseStatus, frozenset[CaseStatus]] = {
     CaseStatus.CANCELLED: frozenset(),
 }
 
-LEVEL_PRIORITY = {"critical": Priority.CRITICAL, "urgent": Priority.URGENT}
+LEVEL_PRIORITY = {TriageLevel.CRITICAL: Priority.CRITICAL, TriageLevel.URGENT: Priority.URGENT}
 _CLAIM = "case:claim:"  # the "Nhận ca" button's data: this prefix and the case id
 
 
@@ -153,8 +153,15 @@ class DeleteTopic:
 StaffTarget = InGeneral | InCaseTopic | RefreshCard | CloseTopic | DeleteTopic
 
 
+def staff_recipient(case_id: int | None, thread: str = "") -> str:
+    """The staff outbox's address: a case's topic, a bare topic, or General."""
+    if thread:
+        return f"thread:{thread}"
+    return f"case:{case_id}" if case_id is not None else "general"
+
+
 def staff_target(recipient: str, edit: str) -> StaffTarget:
-    """Read back a staff post's outbox address (`flows.outbox.staff_recipient`: "case:<id>",
+    """Read back a staff post's outbox address (`staff_recipient`: "case:<id>",
     "thread:<topic>" or "general") and its kind."""
     if recipient.startswith("thread:"):
         if edit == StaffPostKind.DELETE_TOPIC:

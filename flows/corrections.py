@@ -15,17 +15,15 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from flows.cases import Case, CaseStatus, StaffPost, card_refresh
 from flows.messages import Outgoing, Priority
-from flows.ports import Assessor
+from flows.ports import Triage
 from flows.staff import staff_actor
+from flows.staff_turn import StaffTurn
 from flows.store import CorrectedCase, Correction
 from flows.turn import Step
-
-if TYPE_CHECKING:
-    from flows.counsellor import StaffTurn
 
 BEFORE = "before_correction"
 
@@ -57,12 +55,12 @@ def parse_level(text: str) -> Priority | None:
     return LEVEL_WORDS.get(fold(text))
 
 
-def triage_categories(triage: Assessor | None) -> tuple[str, ...]:
+def triage_categories(triage: Triage | None) -> tuple[str, ...]:
     """The triage category ids in the lexicon's order (knowledge/triage.yaml `categories`)."""
     return triage.categories if triage is not None else ()
 
 
-def category_label(triage: Assessor | None, category: str) -> str:
+def category_label(triage: Triage | None, category: str) -> str:
     return triage.category_label(category) if triage is not None else category
 
 

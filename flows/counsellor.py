@@ -28,8 +28,9 @@ from flows.ordering import KeyedLocks
 from flows.outbox import write_step
 from flows.ports import Services
 from flows.reports import case_label, day_figures, queue_rows
-from flows.staff import StaffMember, outsider_actor, staff_actor
-from flows.store import Store, Transaction
+from flows.staff import staff_actor
+from flows.staff_turn import StaffTurn
+from flows.store import Store
 from flows.turn import FlowName, Notice, PersonFlow, Step
 
 LEVEL = "case:level:"
@@ -63,48 +64,6 @@ def parse_case_button(data: str) -> CaseButton | None:
 def is_card_button(data: str) -> bool:
     """Does a post with this button carry a case's card (claim or level buttons)?"""
     return parse_case_button(data) is not None
-
-
-class StaffTurn:
-    """One staff action with what it needs: the transaction, services, the actor."""
-
-    def __init__(self, incoming: StaffIncoming, tx: Transaction, services: Services) -> None:
-        self.incoming = incoming
-        self.tx = tx
-        self.services = services
-        self.now = services.clock()
-        self.member: StaffMember | None = services.staff.directory.by_address(
-            incoming.channel, str(incoming.actor_id))
-
-    def text(self, template: str, /, **values: object) -> str:
-        return self.services.render.render(template, **values)
-
-    @property
-    def may_act(self) -> bool:
-        return self.member is not None and self.member.may_act
-
-    @property
-    def staff_id(self) -> int:
-        """The acting member's staff id; only members who may act reach the handlers."""
-        if self.member is None:
-            raise LookupError("not a staff member: the desk refuses them before any action")
-        return self.member.id
-
-    @property
-    def actor(self) -> str:
-        """Who acted, as the audit log names them."""
-        if self.member is None:
-            return outsider_actor(self.incoming.channel, str(self.incoming.actor_id))
-        return staff_actor(self.member.id)
-
-    @property
-    def actor_name(self) -> str:
-        name = self.services.staff.directory.name_of(self.member.id if self.member else None)
-        return name or self.incoming.actor_name
-
-    def here(self, text: str, case: Case | None = None) -> StaffPost:
-        """A post where the staff member acted (the case's topic, or General)."""
-        return StaffPost(text, case_id=case.id if case else None)
 
 
 StaffHandler = Callable[[StaffTurn, Case | None], Awaitable[Step]]

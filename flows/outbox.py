@@ -5,20 +5,13 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from flows.cases import StaffPost
+from flows.cases import StaffPost, staff_recipient
 from flows.messages import Button, Outgoing, Priority
 from flows.ports import Services
 from flows.store import Delivery, Transaction
 from flows.turn import Notice, Step
 
 STAFF_CHANNEL = "staff"
-
-
-def staff_recipient(case_id: int | None, thread: str = "") -> str:
-    """The staff outbox's address: a case's topic, a bare topic, or General."""
-    if thread:
-        return f"thread:{thread}"
-    return f"case:{case_id}" if case_id is not None else "general"
 
 
 async def write_step(

@@ -8,15 +8,13 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import Any, Protocol
 
+from flows.entitlement_rules import EntitlementRules
 from flows.messages import TriageLevel
 from flows.office_hours import OfficeHours
 from flows.retention import RetentionPolicy
 from flows.staff import Role, StaffDirectory
-
-if TYPE_CHECKING:
-    from flows.entitlement import EntitlementRules
 
 
 class Renderer(Protocol):
@@ -64,7 +62,6 @@ class Triage(Protocol):
     def category_label(self, category: str | None) -> str: ...
 
 
-Assessor = Triage  # the former name; flows/corrections.py still imports it
 
 
 class Hit(Protocol):

@@ -7,7 +7,7 @@ counsellors' copies in the staff group go with it.
 
 from __future__ import annotations
 
-from flows.cases import StaffPost
+from flows.cases import StaffPost, StaffPostKind
 from flows.menu import main_menu
 from flows.messages import Button, Outgoing, Priority
 from flows.turn import FlowName, Step, Turn
@@ -93,7 +93,7 @@ async def erase(turn: Turn) -> Step:
     await turn.tx.audit.record(f"person:{turn.person.id}", "data_erased", turn.now,
                         detail=f"messages={result.messages} cases={result.cases} kept={kept}")
     staff = [StaffPost(turn.text("staff_case_erased", case_id=case_id), thread=thread,
-                       edit="delete_topic")
+                       edit=StaffPostKind.DELETE_TOPIC)
              for case_id, thread in result.erased_threads]
     staff += [StaffPost(turn.text("staff_erasure_kept", case_id=case_id), case_id=case_id)
               for case_id in kept]

@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from flows.cases import Case, CaseStatus, StaffPost, card_refresh, claim_data
+from flows.cases import Case, CaseStatus, StaffPost, card_refresh, claim_data, closing_post
 from flows.handoff import STAY
 from flows.messages import Button, Outgoing, Priority
 from flows.outbox import write_step
@@ -122,8 +122,7 @@ class CaseWatch:
         return Step(
             route="close", case_id=case.id,
             staff=[card_refresh(case),
-                   StaffPost(self.render("staff_silent_closed", case=case), case_id=case.id,
-                             edit="close")],
+                   closing_post(self.render("staff_silent_closed", case=case), case)],
             person_flow=PersonFlow(case.person_id, FlowName.MENU, {}),
         )
 

@@ -14,14 +14,6 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 PACKAGES = ("bot", "flows", "knowledge")
 
-# Cycles that were there when this test came (issue 12), each through a TYPE_CHECKING import,
-# to be taken out by the work on those modules. Nothing may join this list; a cycle that goes
-# away must leave it (test_known_cycles_are_still_there says so).
-KNOWN_CYCLES = {
-    "flows.corrections -> flows.counsellor -> flows.corrections",  # StaffTurn for the type
-    "flows.entitlement -> flows.turn -> flows.ports -> flows.entitlement",  # EntitlementRules
-    "flows.entitlement -> flows.menu -> flows.turn -> flows.ports -> flows.entitlement",
-}
 
 
 def module_name(path: Path) -> str:
@@ -141,14 +133,7 @@ def _shortest_path(
 
 def test_our_modules_import_each_other_without_cycles() -> None:
     found = [" -> ".join(cycle) for cycle in cycles(import_graph())]
-    new = [cycle for cycle in found if cycle not in KNOWN_CYCLES]
-    assert new == [], "import cycles:\n" + "\n".join(new)
-
-
-def test_known_cycles_are_still_there() -> None:
-    found = {" -> ".join(cycle) for cycle in cycles(import_graph())}
-    gone = sorted(KNOWN_CYCLES - found)
-    assert gone == [], "gone (or changed): take them out of KNOWN_CYCLES:\n" + "\n".join(gone)
+    assert found == [], "import cycles:\n" + "\n".join(found)
 
 
 def test_the_walk_sees_our_imports() -> None:

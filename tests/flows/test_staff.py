@@ -20,10 +20,10 @@ from flows.cases import (
     copy_address,
     parse_claim,
     parse_copy_address,
+    staff_recipient,
     staff_target,
 )
 from flows.counsellor import CaseButton, StaffDesk, parse_case_button
-from flows.outbox import staff_recipient
 from flows.ports import StaffSettings
 from flows.staff import Role, StaffDirectory, StaffMember
 from tests.factories import make_incoming, queued
