@@ -1,7 +1,10 @@
-"""The jobs a running hotline does on its own, besides answering: the case watch and the
-daily purge, each under a named singleton lease (`Store.singleton`) so that several
-instances on one database never run one of them twice at once; and picking up edited
-articles, which every instance does for itself, since each holds its own index in memory.
+"""The jobs a running hotline does on its own, besides answering: the case watch, the daily
+purge and picking up edited articles, each under a named singleton lease (`Store.singleton`)
+so that several instances on one database never run one of them twice at once.
+
+Every instance holds its own index in memory, so each reloads the articles for itself; the
+lease only keeps two from re-embedding the same changed articles at once into the vector cache
+they share: the second finds the vectors cached and reloads in a moment, a round later.
 """
 
 from __future__ import annotations
@@ -23,9 +26,11 @@ PURGE_EVERY = timedelta(days=1)
 # data seconds), so a slow round is never run twice; a holder that dies frees it after this.
 WATCH_LEASE = timedelta(minutes=1)
 PURGE_LEASE = timedelta(minutes=30)
+RELOAD_LEASE = timedelta(minutes=10)  # embedding every article anew takes minutes at most
 
 WATCH = "case_watch"
 PURGE = "purge"
+RELOAD = "knowledge_reload"
 
 
 async def watch_round(core: Core, wake: Callable[[], None]) -> bool:
@@ -37,6 +42,13 @@ async def watch_round(core: Core, wake: Callable[[], None]) -> bool:
     if report.escalated or report.apologised or report.closed or report.updated:
         wake()
     return True
+
+
+async def reload_round(core: Core) -> bool | None:
+    """Pick up edited articles (True if the index changed); None when another worker is
+    reloading right now, and this one tries again next round."""
+    async with core.store.singleton(RELOAD, RELOAD_LEASE) as mine:
+        return await core.refresh_knowledge() if mine else None
 
 
 async def purge(core: Core, *, dry_run: bool) -> PurgeReport | None:
@@ -60,7 +72,7 @@ async def watch_cases(core: Core, wake: Callable[[], None], stop: asyncio.Event)
             last_purge = core.clock()
         try:
             await watch_round(core, wake)
-            await core.refresh_knowledge()
+            await reload_round(core)
         except Exception:  # keep watching: a failed round is logged and retried
             log.exception("case watch failed", extra={"event": "watch_failed"})
         try:
