@@ -266,7 +266,7 @@ async def my_cases(turn: StaffTurn, case: Case | None) -> Step:
 
 async def show_stats(turn: StaffTurn, case: Case | None) -> Step:
     await _viewed(turn, "stats")
-    day = await day_figures(turn.tx, turn.now, turn.services.staff.office_hours.tz,
+    day = await day_figures(turn.tx.views, turn.now, turn.services.staff.office_hours.tz,
                             lambda c: case_label(turn.services, c))
     return _say(turn, case, turn.text("staff_stats", day=day))
 

@@ -15,7 +15,7 @@ from datetime import datetime, tzinfo
 from flows.cases import Case
 from flows.messages import Priority
 from flows.ports import Services
-from flows.store import NO_ANSWER, UNHELPFUL, WHICH, GapCounts, GapQuestion, Transaction
+from flows.store import NO_ANSWER, UNHELPFUL, WHICH, GapCounts, GapQuestion, Views
 
 CaseLabel = Callable[[Case], str]
 
@@ -80,12 +80,11 @@ def local_midnight(now: datetime, tz: tzinfo) -> datetime:
     return datetime(local.year, local.month, local.day, tzinfo=tz)
 
 
-async def day_figures(tx: Transaction, now: datetime, tz: tzinfo, label: CaseLabel) -> DayFigures:
-    """Today's figures, "today" being the calendar day of `now` in `tz` (the office's)."""
-    midnight = local_midnight(now, tz)
-    today = await tx.cases.since(midnight)
-    gaps = await tx.feedback.gap_counts(midnight)
-    return figures_of(today, await tx.cases.waiting(), gaps, now, label)
+async def day_figures(views: Views, now: datetime, tz: tzinfo, label: CaseLabel) -> DayFigures:
+    """Today's figures, "today" being the calendar day of `now` in `tz` (the office's); from
+    the store's read side, inside a unit of work (the staff desk) or outside (a console)."""
+    day = await views.day(local_midnight(now, tz))
+    return figures_of(day.opened, day.waiting, day.gaps, now, label)
 
 
 def figures_of(

@@ -406,6 +406,21 @@ class Repositories(Protocol):
 class Transaction(Repositories, Protocol):
     """A unit of work: everything a flow changes for one message, committed together."""
 
+    @property
+    def views(self) -> Views:
+        """The read side, inside this unit of work (it sees what the unit has written)."""
+        ...
+
+
+@dataclass(frozen=True)
+class DayRecord:
+    """What a day's figures are computed from (flows/reports.py): the cases opened since its
+    start, the queue now, and the knowledge-base gaps since its start."""
+
+    opened: tuple[Case, ...]
+    waiting: tuple[Case, ...]
+    gaps: GapCounts
+
 
 @dataclass(frozen=True)
 class CaseCard:
@@ -437,6 +452,8 @@ class Views(Protocol):
     async def earlier_cases(self, person_id: int, before_case: int) -> list[Case]: ...
 
     async def case_card(self, case_id: int, history: int = 12) -> CaseCard | None: ...
+
+    async def day(self, since: datetime) -> DayRecord: ...
 
     async def corrected_cases(self, since: datetime | None = None) -> list[CorrectedCase]: ...
 

@@ -58,3 +58,29 @@ async def test_the_audit_log_reads_back_in_order_from_a_day(store: Store, clock:
     assert [(actor, action) for _, actor, action, _, _ in entries] == [
         ("staff:2", "case_closed")]
     assert len(await store.views.audit_entries()) == 2
+
+
+async def test_a_day_record_holds_the_cases_opened_since_the_queue_and_the_gaps(
+    store: Store, clock: Clock
+) -> None:
+    a, b = await new_person(store, "1"), await new_person(store, "2")
+    yesterday = await new_case(store, a.id, clock())
+    clock.advance(86400)
+    start = clock()
+    today = await new_case(store, b.id, clock(), Priority.URGENT)
+    async with store.transaction() as tx:
+        await tx.feedback.add_unanswered(b.id, "hỏi gì đó", None, "no_answer", clock())
+    day = await store.views.day(start)
+    assert [c.id for c in day.opened] == [today.id]
+    assert [c.id for c in day.waiting] == [today.id, yesterday.id]  # the queue is all of it
+    assert (day.gaps.unanswered, day.gaps.unhelpful) == (1, 0)
+
+
+async def test_the_read_side_inside_a_unit_of_work_sees_what_it_wrote(
+    store: Store, clock: Clock
+) -> None:
+    person = await new_person(store, "3")
+    async with store.transaction() as tx:
+        case = await tx.cases.create(person.id, Priority.NORMAL, clock())
+        assert [c.id for c in await tx.views.queue()] == [case.id]
+    assert [c.id for c in await store.views.queue()] == [case.id]

@@ -32,3 +32,9 @@ class Repositories:
 class SqlTransaction(Repositories):
     """flows.store.Transaction in portable SQL."""
 
+    def __init__(self, ex: Executor, clock: Clock) -> None:
+        super().__init__(ex, clock)
+        from bot.store.sql.views import SqlViews  # views read through repositories like these
+
+        self.views = SqlViews(self)
+

@@ -12,6 +12,7 @@ from flows.store import (
     CaseCard,
     CorrectedCase,
     Correction,
+    DayRecord,
     Delivery,
     GapQuestion,
     Person,
@@ -55,6 +56,13 @@ class SqlViews:
             earlier=tuple(await self.read.cases.earlier(case.person_id, case.id)),
             history=tuple(await self.read.messages.history(case.person_id, history)),
             last_message_at=await self.read.messages.last_from(case.person_id),
+        )
+
+    async def day(self, since: datetime) -> DayRecord:
+        return DayRecord(
+            opened=tuple(await self.read.cases.since(since)),
+            waiting=tuple(await self.read.cases.waiting()),
+            gaps=await self.read.feedback.gap_counts(since),
         )
 
     async def corrected_cases(self, since: datetime | None = None) -> list[CorrectedCase]:
