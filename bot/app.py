@@ -26,7 +26,7 @@ import yaml
 
 from bot.channels.zalo.events import CHANNEL as ZALO
 from bot.channels.zalo.window import REPLY_WINDOW as ZALO_REPLY_WINDOW
-from bot.config import Config, ConfigError
+from bot.config import POSTGRES_SCHEMES, Config, ConfigError
 from bot.core import Core
 from bot.delivery import Deliverer, FailureHook, Sender
 from bot.receiving import Receiving, Resolve
@@ -74,7 +74,11 @@ def make_store(url: str, clock: Clock) -> EdgeStore:
     """The store the URL names (the config loader has refused any other kind already)."""
     if url.startswith("sqlite:///"):
         return SqliteStore(url.removeprefix("sqlite:///"), clock)
-    raise ConfigError(f"database.url: no store for {url.split(':', 1)[0]}://; use sqlite:///FILE")
+    if url.startswith(POSTGRES_SCHEMES):
+        from bot.store.postgres import PostgresStore  # psycopg loads only for PostgreSQL
+
+        return PostgresStore(url, clock)
+    raise ConfigError("database.url: must start with sqlite:/// or postgresql://")
 
 
 def load_triage(knowledge: Path, abbreviations: Abbreviations) -> LayeredTriage:

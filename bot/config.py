@@ -55,6 +55,9 @@ class TelegramConfig:
     rate_limit: bool = True  # python-telegram-bot's AIORateLimiter (Telegram's flood limits)
 
 
+POSTGRES_SCHEMES = ("postgresql://", "postgres://")
+
+
 @dataclass(frozen=True)
 class DatabaseConfig:
     url: str = "sqlite:///hotline.db"
@@ -267,11 +270,13 @@ def _staff(s: Section) -> StaffSettings:
 
 def _database(s: Section) -> DatabaseConfig:
     url = s.get("url", DatabaseConfig().url, as_text).strip()
-    if url.startswith(("postgresql://", "postgres://")):
-        # Refused here, at start, until a server store exists: not later, at the first query.
-        raise ConfigError("database.url: PostgreSQL is not supported yet; use sqlite:///path")
+    if url.startswith(POSTGRES_SCHEMES):
+        return DatabaseConfig(url=url)  # psycopg reads the rest (host, user, database, options)
     if not url.startswith("sqlite:///"):
-        raise ConfigError(f"database.url: must start with sqlite:///, got {url!r}")
+        # The URL may hold a password: name the scheme only.
+        scheme = url.split("://", 1)[0] if "://" in url else url[:20]
+        raise ConfigError("database.url: must start with sqlite:/// or postgresql://,"
+                          f" got {scheme!r}")
     if not url.removeprefix("sqlite:///"):
         raise ConfigError("database.url: sqlite:/// needs a file path, e.g. sqlite:///hotline.db")
     return DatabaseConfig(url=url)

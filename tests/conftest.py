@@ -12,6 +12,7 @@ import pytest
 
 from bot.app import Core, open_core
 from bot.config import Config, build_config
+from tests.postgres import postgres_url  # noqa: F401 (the session's PostgreSQL database)
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -20,7 +20,7 @@ class Migration(NamedTuple):
 
 
 def migrations(dialect: str, folder: Traversable | None = None) -> list[Migration]:
-    """Every shipped migration for `dialect` ("sqlite", "postgresql"), in order. Raises
+    """Every shipped migration for `dialect` ("sqlite", "postgres"), in order. Raises
     ValueError on a number used twice or a dialect file without its portable one."""
     folder = folder or resources.files("bot.store") / "migrations"
     portable: dict[int, tuple[str, str]] = {}

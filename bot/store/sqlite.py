@@ -16,7 +16,6 @@ worker then waits for at most one transaction, which raised throughput from abou
 from __future__ import annotations
 
 import logging
-import socket
 from collections.abc import AsyncIterator, Sequence
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from datetime import datetime, timedelta
@@ -29,7 +28,7 @@ from bot.store.priority_lock import QUICK, URGENT, WORK, PriorityLock
 from bot.store.schema import migrations
 from bot.store.sql.retention import purge_targets
 from bot.store.sql.rows import Row, ts
-from bot.store.sql.singletons import SingletonsSql
+from bot.store.sql.singletons import SingletonsSql, this_instance
 from bot.store.sql.tokens import TokensSql
 from bot.store.sql.unit import Repositories, SqlTransaction
 from bot.store.sql.views import SqlViews
@@ -42,6 +41,8 @@ log = logging.getLogger(__name__)
 
 class _InTransaction:
     """Statements inside a unit of work: the store's lock is already held."""
+
+    claim_lock = ""  # one writer at a time: nobody else is choosing rows meanwhile
 
     def __init__(self, store: SqliteStore) -> None:
         self.store = store
@@ -65,12 +66,6 @@ class _OneAtATime(_InTransaction):
     async def fetch(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
         async with self.store.lock.hold(QUICK):
             return await super().fetch(sql, params)
-
-
-def this_instance() -> str:
-    """This instance's default name: the machine's, the same after a restart, so that a
-    restarted worker takes back at once what its previous life had leased."""
-    return socket.gethostname()
 
 
 class SqliteStore(Repositories):

@@ -92,12 +92,16 @@ def test_broken_yaml_is_reported_with_its_line(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize("url", ["postgresql://hotline@db/hotline", "postgres://db/hotline"])
-def test_a_postgresql_database_is_refused_at_start_in_one_line(url: str) -> None:
+def test_a_postgresql_database_url_is_taken_as_it_is(url: str) -> None:
     for data, env in (({"database": {"url": url}}, {}), ({}, {"HOTLINE_DATABASE_URL": url})):
-        with pytest.raises(ConfigError) as error:
-            build_config(data, env)
-        assert str(error.value) == (
-            "database.url: PostgreSQL is not supported yet; use sqlite:///path")
+        assert build_config(data, env).database.url == url
+
+
+def test_another_database_is_refused_in_one_line_without_the_rest_of_the_url() -> None:
+    with pytest.raises(ConfigError) as error:
+        build_config({"database": {"url": "mysql://root:secret@db/hotline"}}, env={})
+    assert str(error.value) == (
+        "database.url: must start with sqlite:/// or postgresql://, got 'mysql'")
 
 
 def test_unset_keys_take_the_domains_own_defaults() -> None:

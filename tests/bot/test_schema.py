@@ -24,11 +24,11 @@ def test_the_shipped_set_is_numbered_one_by_one_from_one() -> None:
 def test_a_dialect_file_replaces_the_portable_one_for_that_database_only(tmp_path: Path) -> None:
     folder = write(tmp_path, {
         "0001_people.sql": "CREATE TABLE people (id INTEGER PRIMARY KEY)",
-        "0001_people.postgresql.sql": "CREATE TABLE people (id BIGSERIAL PRIMARY KEY)",
+        "0001_people.postgres.sql": "CREATE TABLE people (id BIGSERIAL PRIMARY KEY)",
         "0002_cases.sql": "CREATE TABLE cases (id INTEGER PRIMARY KEY)",
     })
     on_sqlite = migrations("sqlite", folder)
-    on_postgres = migrations("postgresql", folder)
+    on_postgres = migrations("postgres", folder)
     assert [m.sql for m in on_sqlite] == ["CREATE TABLE people (id INTEGER PRIMARY KEY)",
                                           "CREATE TABLE cases (id INTEGER PRIMARY KEY)"]
     assert [m.sql for m in on_postgres] == ["CREATE TABLE people (id BIGSERIAL PRIMARY KEY)",
@@ -45,6 +45,6 @@ def test_a_number_used_twice_is_refused(tmp_path: Path) -> None:
 
 
 def test_a_dialect_file_without_its_portable_one_is_refused(tmp_path: Path) -> None:
-    folder = write(tmp_path, {"0001_a.sql": "SELECT 1", "0002_b.postgresql.sql": "SELECT 2"})
-    with pytest.raises(ValueError, match=r"postgresql migrations without a portable file: \[2\]"):
-        migrations("postgresql", folder)
+    folder = write(tmp_path, {"0001_a.sql": "SELECT 1", "0002_b.postgres.sql": "SELECT 2"})
+    with pytest.raises(ValueError, match=r"postgres migrations without a portable file: \[2\]"):
+        migrations("postgres", folder)

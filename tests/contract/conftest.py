@@ -1,7 +1,7 @@
 """The store contract suite: every test here runs against every store implementation.
 
-A new store (PostgreSQL next) joins by one more entry in `BUILDERS` and a builder function;
-the tests themselves must not change. So they speak only through the port (flows.store):
+A store joins by one more entry in `BUILDERS` and a builder function; the tests themselves
+must not change. So they speak only through the port (flows.store):
 no sqlite3, no reading tables, since another store keeps other tables.
 """
 
@@ -12,24 +12,42 @@ from pathlib import Path
 
 import pytest
 
+from bot.store.postgres import PostgresStore
 from bot.store.sqlite import SqliteStore
 from flows.store import Store
 from tests.conftest import Clock
+from tests.postgres import empty_tables
 
 
-def sqlite_store(folder: Path, clock: Clock) -> Store:
-    return SqliteStore(folder / "hotline.db", clock)
+def sqlite_store(request: pytest.FixtureRequest, clock: Clock, instance: str) -> Store:
+    folder: Path = request.getfixturevalue("tmp_path")
+    return SqliteStore(folder / "hotline.db", clock, instance=instance)
 
 
-# name -> builder of a fresh, unopened store dated by the test clock. Add PostgreSQL here.
-BUILDERS: dict[str, Callable[[Path, Clock], Store]] = {"sqlite": sqlite_store}
+def postgres_store(request: pytest.FixtureRequest, clock: Clock, instance: str) -> Store:
+    return PostgresStore(request.getfixturevalue("postgres_url"), clock, instance=instance)
 
 
-@pytest.fixture(params=["sqlite"], ids=lambda name: f"store={name}")
+# name -> builder of an unopened store dated by the test clock; two built in one test with
+# different instance names are two instances on one database.
+BUILDERS: dict[str, Callable[[pytest.FixtureRequest, Clock, str], Store]] = {
+    "sqlite": sqlite_store,
+    "postgres": postgres_store,
+}
+
+
+@pytest.fixture(params=sorted(BUILDERS), ids=lambda name: f"store={name}")
+def store_kind(request: pytest.FixtureRequest) -> str:
+    if request.param == "postgres":
+        empty_tables(request.getfixturevalue("postgres_url"))
+    return str(request.param)
+
+
+@pytest.fixture
 async def store(
-    request: pytest.FixtureRequest, tmp_path: Path, clock: Clock
+    request: pytest.FixtureRequest, store_kind: str, clock: Clock
 ) -> AsyncIterator[Store]:
-    built = BUILDERS[request.param](tmp_path, clock)
+    built = BUILDERS[store_kind](request, clock, "one")
     await built.open()
     yield built
     await built.close()

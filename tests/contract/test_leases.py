@@ -8,32 +8,23 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
 
-from bot.store.sqlite import SqliteStore
 from flows.messages import Outgoing, Priority
 from flows.store import InboundEvent, Store, person_key
 from tests.conftest import Clock
+from tests.contract.conftest import BUILDERS
 
 LEASE = timedelta(minutes=2)
 
 
-def sqlite_instances(folder: Path, clock: Clock) -> tuple[Store, Store]:
-    path = folder / "hotline.db"
-    return SqliteStore(path, clock, instance="one"), SqliteStore(path, clock, instance="two")
-
-
-# name -> two instances of one store on one database. PostgreSQL joins here.
-INSTANCES = {"sqlite": sqlite_instances}
-
-
-@pytest.fixture(params=sorted(INSTANCES), ids=lambda name: f"store={name}")
+@pytest.fixture
 async def pair(
-    request: pytest.FixtureRequest, tmp_path: Path, clock: Clock
+    request: pytest.FixtureRequest, store_kind: str, clock: Clock
 ) -> AsyncIterator[tuple[Store, Store]]:
-    one, two = INSTANCES[request.param](tmp_path, clock)
+    one = BUILDERS[store_kind](request, clock, "one")
+    two = BUILDERS[store_kind](request, clock, "two")
     await one.open()
     await two.open()
     yield one, two

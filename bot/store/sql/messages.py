@@ -45,7 +45,7 @@ class MessagesSql(SqlFamily):
     async def own(self, person_id: int, limit: int = 50) -> list[StoredMessage]:
         rows = await self.ex.fetch(
             "SELECT * FROM (SELECT * FROM messages WHERE person_id = ? AND direction = 'in'"
-            " AND text != '' ORDER BY id DESC LIMIT ?) ORDER BY id",
+            " AND text != '' ORDER BY id DESC LIMIT ?) AS latest ORDER BY id",
             (person_id, limit),
         )
         return [
@@ -57,7 +57,7 @@ class MessagesSql(SqlFamily):
     async def history(self, person_id: int, limit: int = 200) -> list[StoredMessage]:
         rows = await self.ex.fetch(
             "SELECT * FROM (SELECT * FROM messages WHERE person_id = ? ORDER BY id DESC LIMIT ?)"
-            " ORDER BY id",
+            " AS latest ORDER BY id",
             (person_id, limit),
         )
         return [

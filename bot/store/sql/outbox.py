@@ -85,7 +85,8 @@ class OutboxSql(SqlFamily):
         now = self.clock()
         rows = await self.ex.fetch(
             "UPDATE outbox SET lease_owner = ?, lease_until = ? WHERE id IN"
-            f" (SELECT o.id FROM outbox o WHERE {DUE} ORDER BY o.priority_rank, o.id LIMIT ?)"
+            f" (SELECT o.id FROM outbox o WHERE {DUE} ORDER BY o.priority_rank, o.id LIMIT ?"
+            f"{self.ex.claim_lock})"
             " RETURNING *",
             (worker, ts(now + lease), channel, ts(now), ts(now), worker, limit),
         )

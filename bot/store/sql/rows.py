@@ -26,6 +26,11 @@ class Row(Protocol):
 class Executor(Protocol):
     """Runs statements on one connection (inside or outside a transaction)."""
 
+    # What a SELECT choosing rows to claim ends with: "" where one writer runs at a time
+    # (SQLite); " FOR UPDATE SKIP LOCKED" where claims run at once (PostgreSQL), so that two
+    # workers never choose the same rows.
+    claim_lock: str
+
     async def execute(self, sql: str, params: Sequence[Any] = ()) -> int:
         """Run a statement; the number of rows it changed."""
         ...

@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 import os
+import socket
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import timedelta
@@ -16,6 +17,12 @@ from flows.ports import Clock
 # How often a worker waiting for a singleton looks again; short against every lease in use
 # (the shortest, the Zalo token refresh, is seconds) and long against one SELECT.
 SINGLETON_POLL = 0.05
+
+
+def this_instance() -> str:
+    """This instance's default name: the machine's, the same after a restart, so that a
+    restarted worker takes back at once what its previous life had leased."""
+    return socket.gethostname()
 
 
 class SingletonsSql(SqlFamily):

@@ -1,0 +1,216 @@
+"""The Store on PostgreSQL through psycopg 3 and its async connection pool, for several
+instances on one database.
+
+The statements are the same portable SQL as SQLite's (bot/store/sql/), their `?` placeholders
+translated once per statement. What is PostgreSQL's own lives here: the pool, migrations
+applied under an advisory lock (instances starting together cannot race), a unit of work for
+one person under a transaction advisory lock on that person (two instances keep one person's
+messages in order), and `urgent` units of work, which need nothing: units of work for
+different people run at once, so none waits behind another's.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import AsyncIterator, Sequence
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from datetime import datetime, timedelta
+from functools import lru_cache
+from typing import Any
+
+from psycopg import AsyncConnection, AsyncCursor
+from psycopg.rows import RowMaker
+from psycopg_pool import AsyncConnectionPool
+
+from bot.store.schema import migrations
+from bot.store.sql.retention import purge_targets
+from bot.store.sql.rows import Row, ts
+from bot.store.sql.singletons import SingletonsSql, this_instance
+from bot.store.sql.tokens import TokensSql
+from bot.store.sql.unit import Repositories, SqlTransaction
+from bot.store.sql.views import SqlViews
+from flows.ports import Clock
+from flows.retention import PurgeReport, RetentionPolicy
+from flows.store import InboundEvent
+
+log = logging.getLogger(__name__)
+
+DIALECT = "postgres"
+MIGRATION_LOCK = 0x686F746C  # "hotl": the advisory lock instances take to migrate
+POOL_SIZE = 10  # connections per instance: units of work for different people run at once
+
+
+@lru_cache(maxsize=1024)
+def translated(sql: str) -> str:
+    """`?` placeholders as psycopg's `%s`; a literal `%` (as in LIKE '/%') doubled."""
+    return re.sub(r"\?", "%s", sql.replace("%", "%%"))
+
+
+class PgRow(tuple[Any, ...]):
+    """A result row read by position or by column name, as the portable SQL reads rows."""
+
+    names: dict[str, int]
+
+    def __new__(cls, values: Sequence[Any], names: dict[str, int]) -> PgRow:
+        row = super().__new__(cls, values)
+        row.names = names
+        return row
+
+    def __getitem__(self, key: Any) -> Any:
+        if isinstance(key, str):
+            return super().__getitem__(self.names[key])
+        return super().__getitem__(key)
+
+
+def both_ways(cursor: AsyncCursor[Any]) -> RowMaker[PgRow]:
+    names = {column.name: i for i, column in enumerate(cursor.description or ())}
+    return lambda values: PgRow(values, names)
+
+
+class _OnConnection:
+    """Statements on one connection (a unit of work's)."""
+
+    claim_lock = " FOR UPDATE SKIP LOCKED"  # a row another claim is taking is not chosen
+
+    def __init__(self, conn: AsyncConnection[Any]) -> None:
+        self.conn = conn
+
+    async def execute(self, sql: str, params: Sequence[Any] = ()) -> int:
+        cursor = await self.conn.execute(translated(sql), tuple(params))
+        return cursor.rowcount
+
+    async def fetch(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
+        async with self.conn.cursor(row_factory=both_ways) as cursor:
+            await cursor.execute(translated(sql), tuple(params))
+            return list(await cursor.fetchall())
+
+
+class _OneAtATime:
+    """Single statements outside a unit of work, each on a pooled connection (autocommit)."""
+
+    claim_lock = _OnConnection.claim_lock
+
+    def __init__(self, store: PostgresStore) -> None:
+        self.store = store
+
+    async def execute(self, sql: str, params: Sequence[Any] = ()) -> int:
+        async with self.store.pool.connection() as conn:
+            return await _OnConnection(conn).execute(sql, params)
+
+    async def fetch(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
+        async with self.store.pool.connection() as conn:
+            return await _OnConnection(conn).fetch(sql, params)
+
+
+class PostgresStore(Repositories):
+    """flows.store.Store on one PostgreSQL database, shared by every instance."""
+
+    def __init__(self, url: str, clock: Clock, *, instance: str = "",
+                 pool_size: int = POOL_SIZE) -> None:
+        self.url = url
+        self.clock = clock
+        self.instance = instance or this_instance()
+        self.pool_size = pool_size
+        self._pool: AsyncConnectionPool[AsyncConnection[Any]] | None = None
+        one_at_a_time = _OneAtATime(self)
+        super().__init__(one_at_a_time, clock)
+        self.views = SqlViews(Repositories(one_at_a_time, clock))
+        self._singletons = SingletonsSql(one_at_a_time, clock, self.instance)
+        self.tokens = TokensSql(one_at_a_time, clock)
+
+    @property
+    def pool(self) -> AsyncConnectionPool[AsyncConnection[Any]]:
+        if self._pool is None:
+            raise RuntimeError("the store is not open: call await store.open() first")
+        return self._pool
+
+    async def open(self) -> None:
+        pool: AsyncConnectionPool[AsyncConnection[Any]] = AsyncConnectionPool(
+            self.url, min_size=1, max_size=self.pool_size, open=False,
+            kwargs={"autocommit": True}, name=f"hotline-{self.instance}",
+        )
+        await pool.open(wait=True, timeout=10.0)
+        self._pool = pool
+        await self._migrate()
+
+    async def close(self) -> None:
+        if self._pool is not None:
+            await self._pool.close()
+            self._pool = None
+
+    async def _migrate(self) -> None:
+        async with self.pool.connection() as conn, conn.transaction():
+            # One instance migrates; one starting meanwhile waits here, then finds it done.
+            await conn.execute("SELECT pg_advisory_xact_lock(%s)", (MIGRATION_LOCK,))
+            await conn.execute(
+                "CREATE TABLE IF NOT EXISTS schema_migrations (number INTEGER PRIMARY KEY,"
+                " name TEXT NOT NULL, applied_at TEXT NOT NULL)"
+            )
+            cursor = await conn.execute("SELECT number FROM schema_migrations")
+            applied = {row[0] for row in await cursor.fetchall()}
+            for number, name, sql in migrations(DIALECT):
+                if number in applied:
+                    continue
+                async with conn.transaction():  # a savepoint: all of one migration, or none
+                    await conn.execute(sql.encode())  # several statements, no parameters
+                    await conn.execute("INSERT INTO schema_migrations VALUES (%s, %s, %s)",
+                                       (number, name, ts(self.clock())))
+                log.info("migration applied", extra={"event": "migration", "migration": name})
+
+    @asynccontextmanager
+    async def transaction(
+        self, *, person: str = "", urgent: bool = False
+    ) -> AsyncIterator[SqlTransaction]:
+        del urgent  # units of work for different people do not wait for each other here
+        async with self.pool.connection() as conn, conn.transaction():
+            if person:
+                # Held to the commit, on whichever instance: one person's units of work run
+                # one after the other, each seeing what the one before committed.
+                await conn.execute("SELECT pg_advisory_xact_lock(hashtextextended(%s, 0))",
+                                   (person,))
+            yield SqlTransaction(_OnConnection(conn), self.clock)
+
+    def singleton(
+        self, name: str, lease: timedelta, *, wait: bool = False
+    ) -> AbstractAsyncContextManager[bool]:
+        return self._singletons.held(name, lease, wait=wait)
+
+    async def singleton_holder(self, name: str) -> str | None:
+        return await self._singletons.holder(name)
+
+    async def record_inbound(self, events: Sequence[InboundEvent], *, urgent: bool = False) -> int:
+        """Keep raw events, one transaction for the batch; how many were new."""
+        del urgent
+        if not events:
+            return 0
+        new = 0
+        async with self.pool.connection() as conn, conn.transaction():
+            unit = _OnConnection(conn)
+            for e in events:
+                new += await unit.execute(
+                    "INSERT INTO inbox (channel, event_id, payload, received_at) VALUES"
+                    " (?, ?, ?, ?) ON CONFLICT (channel, event_id) DO NOTHING",
+                    (e.channel, e.event_id, e.payload, ts(e.received_at)),
+                )
+        return new
+
+    async def checkpoint(self) -> None:
+        """Nothing to fold: PostgreSQL's write-ahead log is its own business (and deleted rows
+        are reclaimed by VACUUM after a purge)."""
+
+    async def purge(self, now: datetime, policy: RetentionPolicy, *, dry_run: bool) -> PurgeReport:
+        """Delete what is past its retention time (or, dry, count it: the deletions run and
+        are rolled back, so what one frees for the next is counted too)."""
+        counts: dict[str, int] = {}
+        async with self.pool.connection() as conn:
+            async with conn.transaction(force_rollback=dry_run):
+                unit = _OnConnection(conn)
+                for kind, target, params in purge_targets(now, policy):
+                    rows = await unit.fetch(f"SELECT count(*) FROM {target}", params)
+                    counts[kind] = int(rows[0][0])
+                    if counts[kind]:
+                        await unit.execute(f"DELETE FROM {target}", params)
+            if not dry_run and any(counts.values()):
+                await conn.execute("VACUUM")  # reclaim the erased rows now, not some day
+        return PurgeReport(counts, dry_run)
