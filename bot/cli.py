@@ -7,6 +7,8 @@
     hotline kb gaps              questions it did not serve, masked, by article
     hotline triage export        counsellors' corrections as labelled JSONL (masked)
     hotline triage eval FILE     triage's figures on a labelled file (YAML or JSONL)
+    hotline migrate              apply pending migrations and list them
+    hotline backup PATH          copy the SQLite database while it runs (PostgreSQL: pg_dump)
 """
 
 from __future__ import annotations
@@ -24,10 +26,11 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Literal, TextIO
 
-from bot import jobs
+from bot import jobs, store_commands
 from bot.app import console_channel, oauth_client, open_core, open_hotline, wall_clock
 from bot.config import Config, ConfigError, load_config
 from bot.core import Core
+from bot.lease import StartRefused
 from bot.logs import setup_logging
 from flows.messages import Handled, Incoming, IncomingKind
 from flows.ports import Clock
@@ -52,6 +55,9 @@ def parser() -> argparse.ArgumentParser:
     ask = sub.add_parser("ask", help="answer messages, each as a new person")
     ask.add_argument("--json", action="store_true", help="one JSON object per message")
     ask.add_argument("texts", nargs="+", metavar="TEXT", help="messages; '-' reads stdin lines")
+    sub.add_parser("migrate", help="apply pending database migrations and list them all")
+    backup = sub.add_parser("backup", help="copy the database (SQLite) while the bot runs")
+    backup.add_argument("path", metavar="PATH", help="a new file for the copy")
     purge = sub.add_parser("purge", help="delete data past its retention time")
     purge.add_argument("--dry-run", action="store_true", help="only say what would go")
     audit = sub.add_parser("audit", help="the audit log")
@@ -112,6 +118,10 @@ def main(argv: Sequence[str] | None = None) -> int:
                                               args.verifier, clock=clock))
         if args.command == "purge":
             return asyncio.run(purge(config, args.dry_run, clock=clock))
+        if args.command == "migrate":
+            return asyncio.run(store_commands.migrate(config, sys.stdout, clock=clock))
+        if args.command == "backup":
+            return asyncio.run(store_commands.backup(config, args.path, sys.stdout, clock=clock))
         if args.command == "audit":
             return asyncio.run(audit_export(config, args.since, sys.stdout, clock=clock))
         if args.command == "triage" and args.triage_command == "export":
@@ -122,6 +132,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ConfigError as exc:
         print(f"hotline: configuration error: {exc}", file=sys.stderr)
         return 2
+    except StartRefused as exc:
+        print(f"hotline: not started: {exc}", file=sys.stderr)
+        return 1
     except KeyboardInterrupt:
         return 130
     return 2

@@ -23,11 +23,12 @@ from dataclasses import dataclass, replace
 from enum import Enum
 from typing import Any
 
+from bot.store.port import EdgeStore
 from flows.counsellor import StaffDesk
 from flows.dispatch import Dispatcher
 from flows.messages import Handled, Incoming, StaffIncoming
 from flows.ports import Clock
-from flows.store import REPLAY_LEASE, InboundEvent, Store
+from flows.store import REPLAY_LEASE, InboundEvent
 
 log = logging.getLogger(__name__)
 
@@ -68,7 +69,7 @@ class Receiving:
     def __init__(
         self,
         channel: str,
-        store: Store,
+        store: EdgeStore,
         dispatcher: Dispatcher,
         desk: StaffDesk,
         *,

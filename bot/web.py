@@ -19,6 +19,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
+from bot.lease import StartRefused
 from flows.store import Store
 
 log = logging.getLogger(__name__)
@@ -67,7 +68,7 @@ class WebServer:
             sock.bind((self.listen, self.port))
         except OSError as exc:
             sock.close()
-            raise RuntimeError(
+            raise StartRefused(
                 f"web.port: cannot listen on {self.listen}:{self.port} ({exc.strerror})"
             ) from None
         sock.setblocking(False)

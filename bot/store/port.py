@@ -4,6 +4,7 @@ store implementation, so a second store (PostgreSQL next) serves them unchanged.
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Protocol
 
 from bot.store.sql.tokens import ZaloTokens
@@ -19,3 +20,14 @@ class ChannelTokens(Protocol):
 class EdgeStore(Store, Protocol):
     @property
     def tokens(self) -> ChannelTokens: ...
+
+    async def take_lease(self, name: str, holder: str, lease: timedelta) -> bool:
+        """Take or renew the named lease for `holder`; False while another holds it (for
+        leases kept as long as something runs: `bot/lease.py`)."""
+        ...
+
+    async def drop_lease(self, name: str, holder: str) -> None: ...
+
+    async def applied_migrations(self) -> list[tuple[int, str, str]]:
+        """(number, name, applied at) of every migration applied to this database."""
+        ...

@@ -158,6 +158,11 @@ class PostgresStore(Repositories):
                                        (number, name, ts(self.clock())))
                 log.info("migration applied", extra={"event": "migration", "migration": name})
 
+    async def applied_migrations(self) -> list[tuple[int, str, str]]:
+        rows = await self.ex.fetch(
+            "SELECT number, name, applied_at FROM schema_migrations ORDER BY number")
+        return [(int(r[0]), str(r[1]), str(r[2])) for r in rows]
+
     @asynccontextmanager
     async def transaction(
         self, *, person: str = "", urgent: bool = False
@@ -178,6 +183,12 @@ class PostgresStore(Repositories):
 
     async def singleton_holder(self, name: str) -> str | None:
         return await self._singletons.holder(name)
+
+    async def take_lease(self, name: str, holder: str, lease: timedelta) -> bool:
+        return await self._singletons.hold(name, holder, lease)
+
+    async def drop_lease(self, name: str, holder: str) -> None:
+        await self._singletons.release(name, holder)
 
     async def record_inbound(self, events: Sequence[InboundEvent], *, urgent: bool = False) -> int:
         """Keep raw events, one transaction for the batch; how many were new."""

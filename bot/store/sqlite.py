@@ -15,7 +15,9 @@ worker then waits for at most one transaction, which raised throughput from abou
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import sqlite3
 from collections.abc import AsyncIterator, Sequence
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from datetime import datetime, timedelta
@@ -93,6 +95,12 @@ class SqliteStore(Repositories):
     async def singleton_holder(self, name: str) -> str | None:
         return await self._singletons.holder(name)
 
+    async def take_lease(self, name: str, holder: str, lease: timedelta) -> bool:
+        return await self._singletons.hold(name, holder, lease)
+
+    async def drop_lease(self, name: str, holder: str) -> None:
+        await self._singletons.release(name, holder)
+
     @property
     def db(self) -> aiosqlite.Connection:
         if self._db is None:
@@ -145,6 +153,22 @@ class SqliteStore(Repositories):
                 await db.execute("ROLLBACK")
                 raise
             log.info("migration applied", extra={"event": "migration", "migration": name})
+
+    async def applied_migrations(self) -> list[tuple[int, str, str]]:
+        rows = await self.ex.fetch(
+            "SELECT number, name, applied_at FROM schema_migrations ORDER BY number")
+        return [(int(r[0]), str(r[1]), str(r[2])) for r in rows]
+
+    async def backup(self, path: Path) -> None:
+        """A consistent copy of the database in a new file, while the bot keeps running
+        (SQLite's online backup)."""
+        # The copy is written from aiosqlite's thread, never the event loop's.
+        target = await asyncio.to_thread(sqlite3.connect, path, check_same_thread=False)
+        try:
+            async with self.lock.hold(WORK):  # between units of work, never inside one
+                await self.db.backup(target)
+        finally:
+            await asyncio.to_thread(target.close)
 
     @asynccontextmanager
     async def transaction(

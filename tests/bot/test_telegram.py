@@ -9,8 +9,11 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from bot.app import Core, assemble, open_core
 from bot.hotline import Hotline
+from bot.lease import StartRefused
 from tests.bot.conftest import telegram_config
 from tests.standin import updates
 from tests.standin.bot_api import BotApiStandIn, Call, free_port
@@ -206,3 +209,21 @@ async def _wait_until_inbox_empty(core: Core) -> None:
             return
         await _sleep(0.05)
     raise AssertionError("updates left unprocessed in the inbox")
+
+
+async def test_a_second_instance_polling_the_same_bot_is_not_started(
+    channel: Hotline, db_path: Path, bot_api: BotApiStandIn
+) -> None:
+    other = await open_core(telegram_config(db_path, bot_api))
+    try:
+        second = assemble(other)
+        with pytest.raises(StartRefused, match=r"^telegram.mode: .* already polls this bot's"
+                           r" updates; run several instances with telegram.mode: webhook"):
+            await second.start()
+        await second.stop()
+        await channel.stop()  # the first stops polling: the lease goes with it
+        third = assemble(other)
+        await third.start()
+        await third.stop()
+    finally:
+        await other.close()

@@ -26,6 +26,7 @@ from bot.channels.telegram.staff import StaffSender
 from bot.channels.telegram.updates import CHANNEL, update_to_incoming, update_to_staff
 from bot.channels.telegram.webhook import TelegramWebhook
 from bot.config import TelegramConfig
+from bot.lease import KeptLease, StartRefused
 from bot.receiving import Ignored, Received, Receiving
 from flows.messages import StaffIncoming
 from flows.ports import Renderer
@@ -56,6 +57,7 @@ class TelegramChannel:
         self.sender = sender
         self.staff_sender = staff_sender
         self.render = render
+        self._polling: KeptLease | None = None
         self.clock = receiving.clock
         application.add_handler(TypeHandler(Update, self.on_update))
         application.add_error_handler(self.on_error)
@@ -122,6 +124,22 @@ class TelegramChannel:
     async def start(self) -> None:
         """Initialise, replay the inbox, then receive (polling, or the webhook set)."""
         cfg = self.config
+        if cfg.mode != "webhook":
+            await self._take_polling()  # before anything runs: a refusal leaves nothing behind
+        try:
+            await self._receive()
+        except BaseException:
+            if self._polling is not None:  # a start that failed later gives the lease back
+                await self._polling.release()
+                self._polling = None
+            raise
+        if cfg.staff_chat_id is None:
+            log.warning("no staff group configured: cases wait in the queue",
+                        extra={"event": "no_staff_group"})
+        log.info("telegram channel started", extra={"event": "telegram_started", "mode": cfg.mode})
+
+    async def _receive(self) -> None:
+        cfg = self.config
         app = self.application
         await app.initialize()
         await self._set_commands()
@@ -142,10 +160,18 @@ class TelegramChannel:
                 allowed_updates=Update.ALL_TYPES,
                 error_callback=self._polling_error,
             )
-        if cfg.staff_chat_id is None:
-            log.warning("no staff group configured: cases wait in the queue",
-                        extra={"event": "no_staff_group"})
-        log.info("telegram channel started", extra={"event": "telegram_started", "mode": cfg.mode})
+
+    async def _take_polling(self) -> None:
+        """Telegram serves one getUpdates consumer per bot: a second instance polling would
+        take updates from the first, so it does not start."""
+        bot_id = self.config.token.split(":", 1)[0]  # the bot's id, not the secret part
+        self._polling = KeptLease(self.receiving.store, f"telegram_polling:{bot_id}")
+        holder = await self._polling.take()
+        if holder is not None:
+            self._polling = None
+            raise StartRefused(
+                f"telegram.mode: {holder} already polls this bot's updates; run several"
+                " instances with telegram.mode: webhook, or stop the other one")
 
     async def stop(self) -> None:
         """Stop receiving; the Application finishes the updates it has (its shutdown, which
@@ -153,6 +179,9 @@ class TelegramChannel:
         app = self.application
         if app.updater is not None and app.updater.running:
             await app.updater.stop()
+        if self._polling is not None:
+            await self._polling.release()
+            self._polling = None
         if app.running:
             await app.stop()
         await self.receiving.drain()
