@@ -70,14 +70,15 @@ def wall_clock() -> datetime:
     return datetime.now(UTC)
 
 
-def make_store(url: str, clock: Clock) -> EdgeStore:
-    """The store the URL names (the config loader has refused any other kind already)."""
+def make_store(url: str, clock: Clock, instance: str = "") -> EdgeStore:
+    """The store the URL names (the config loader has refused any other kind already), for
+    the instance named (empty: the host's name)."""
     if url.startswith("sqlite:///"):
-        return SqliteStore(url.removeprefix("sqlite:///"), clock)
+        return SqliteStore(url.removeprefix("sqlite:///"), clock, instance=instance)
     if url.startswith(POSTGRES_SCHEMES):
         from bot.store.postgres import PostgresStore  # psycopg loads only for PostgreSQL
 
-        return PostgresStore(url, clock)
+        return PostgresStore(url, clock, instance=instance)
     raise ConfigError("database.url: must start with sqlite:/// or postgresql://")
 
 
@@ -188,7 +189,7 @@ async def open_core(
     config: Config, *, clock: Clock = wall_clock, database_url: str | None = None
 ) -> Core:
     """The store, services, dispatcher, desk and watch, all on `clock` (tests pass their own)."""
-    store = make_store(database_url or config.database.url, clock)
+    store = make_store(database_url or config.database.url, clock, config.hotline.instance)
     services = load_services(config, clock)
     await store.open()
     return Core(config, store, services, Dispatcher(store, services),

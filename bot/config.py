@@ -73,6 +73,9 @@ class HotlineConfig:
     timezone: str = "Asia/Ho_Chi_Minh"
     knowledge_dir: str = ""  # empty: the knowledge/ folder shipped with the package
     kb_max_age_days: int = 365
+    # This instance's name among several on one database; the same after a restart (its
+    # leased replies and its polling lease are taken back by it at once). Empty: the host name.
+    instance: str = ""
     # hotline.office_hours is read into the staff settings (StaffSettings.office_hours).
 
     @property
@@ -290,7 +293,11 @@ def _hotline(s: Section) -> tuple[HotlineConfig, OfficeHours]:
         timezone=s.get("timezone", d.timezone, as_timezone),
         knowledge_dir=s.get("knowledge_dir", d.knowledge_dir, as_text),
         kb_max_age_days=s.get("kb_max_age_days", d.kb_max_age_days, as_int),
+        instance=s.get("instance", d.instance, as_text).strip(),
     )
+    if any(c.isspace() or c in ":/" for c in cfg.instance):
+        raise ConfigError("hotline.instance: letters, digits, '-', '_' and '.' only,"
+                          f" got {cfg.instance!r}")
     # Empty: staffed around the clock.
     office_hours = s.get("office_hours", OfficeHours(tz=cfg.tz), as_office_hours(cfg.tz))
     if cfg.knowledge_dir and not Path(cfg.knowledge_dir).is_dir():

@@ -21,7 +21,7 @@ from flows.ports import Clock
 
 
 async def migrate(config: Config, out: TextIO, *, clock: Clock) -> int:
-    store = make_store(config.database.url, clock)
+    store = make_store(config.database.url, clock, config.hotline.instance)
     await store.open()  # opening applies what is pending, under the store's own lock
     try:
         applied = await store.applied_migrations()
@@ -64,7 +64,7 @@ async def backup(config: Config, path: str, out: TextIO, *, clock: Clock) -> int
     if not await asyncio.to_thread(target.parent.is_dir):
         print(f"hotline: {target.parent} is not a folder", file=sys.stderr)
         return 1
-    store = make_store(url, clock)
+    store = make_store(url, clock, config.hotline.instance)
     assert isinstance(store, SqliteStore)
     await store.open()
     try:

@@ -183,3 +183,10 @@ def test_telegram_and_zalo_webhooks_need_paths_of_their_own() -> None:
                                    "webhook_url": "https://x.example/hooks", "secret_token": "s"},
                       "zalo": {"enabled": True, "app_id": "1", "app_secret": "2",
                                "oa_secret_key": "3", "webhook_path": "hooks"}}, env={})
+
+
+def test_an_instance_name_is_kept_and_a_bad_one_refused() -> None:
+    assert build_config({"hotline": {"instance": "hue-2"}}, env={}).hotline.instance == "hue-2"
+    assert build_config({}, env={"HOTLINE_HOTLINE_INSTANCE": "a"}).hotline.instance == "a"
+    with pytest.raises(ConfigError, match="^hotline.instance: letters, digits"):
+        build_config({"hotline": {"instance": "host:1"}}, env={})

@@ -6,8 +6,10 @@ from __future__ import annotations
 import subprocess
 import sys
 from datetime import timedelta
+from pathlib import Path
 
-from bot.app import Core
+from bot.app import Core, open_core
+from bot.config import build_config
 from bot.lease import KeptLease
 
 KEEP = timedelta(seconds=30)
@@ -43,3 +45,14 @@ async def test_a_lease_left_by_this_instance_in_a_dead_process_is_taken_over(
 async def test_a_lease_held_on_another_machine_is_not_taken(core: Core) -> None:
     assert await core.store.take_lease("telegram_polling:1", "other-host:1/1", KEEP)
     assert await KeptLease(core.store, "telegram_polling:1").take() == "other-host:1/1"
+
+
+async def test_the_configured_instance_name_names_the_leases(tmp_path: Path) -> None:
+    config = build_config({"database": {"url": f"sqlite:///{tmp_path}/h.db"},
+                           "hotline": {"instance": "hue-2"}}, env={})
+    core = await open_core(config)
+    try:
+        assert core.store.instance == "hue-2"
+        assert KeptLease(core.store, "telegram_polling:1").holder.startswith("hue-2:")
+    finally:
+        await core.close()
