@@ -32,7 +32,8 @@ from bot.store.sql.retention import purge_targets
 from bot.store.sql.rows import Row, ts
 from bot.store.sql.singletons import SingletonsSql, this_instance
 from bot.store.sql.tokens import TokensSql
-from bot.store.sql.unit import Repositories, SqlTransaction
+from bot.store.sql.transaction import SqlTransaction
+from bot.store.sql.unit import Repositories
 from bot.store.sql.views import SqlViews
 from flows.ports import Clock
 from flows.retention import PurgeReport, RetentionPolicy

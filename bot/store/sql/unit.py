@@ -1,5 +1,5 @@
-"""The unit of work handed to flows (flows.store.Transaction): one repository per table
-family, all on the transaction's connection."""
+"""One repository per table family on one executor: what a unit of work holds (see
+transaction.py) and what a store holds for single statements."""
 
 from __future__ import annotations
 
@@ -27,14 +27,3 @@ class Repositories:
         self.cases = CasesSql(ex, clock)
         self.audit = AuditSql(ex, clock)
         self.feedback = FeedbackSql(ex, clock)
-
-
-class SqlTransaction(Repositories):
-    """flows.store.Transaction in portable SQL."""
-
-    def __init__(self, ex: Executor, clock: Clock) -> None:
-        super().__init__(ex, clock)
-        from bot.store.sql.views import SqlViews  # views read through repositories like these
-
-        self.views = SqlViews(self)
-
