@@ -14,8 +14,8 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import AsyncIterator, Sequence
-from contextlib import AbstractAsyncContextManager, asynccontextmanager
-from datetime import datetime, timedelta
+from contextlib import asynccontextmanager
+from datetime import datetime
 from functools import lru_cache
 from typing import Any
 
@@ -26,11 +26,8 @@ from psycopg_pool import AsyncConnectionPool
 from bot.store.schema import migrations
 from bot.store.sql.retention import purge_targets
 from bot.store.sql.rows import Row, ts
-from bot.store.sql.singletons import SingletonsSql, this_instance
-from bot.store.sql.tokens import TokensSql
+from bot.store.sql.store import SqlStoreBase
 from bot.store.sql.transaction import SqlTransaction
-from bot.store.sql.unit import Repositories
-from bot.store.sql.views import SqlViews
 from flows.ports import Clock
 from flows.retention import PurgeReport, RetentionPolicy
 from flows.store import InboundEvent
@@ -104,21 +101,15 @@ class _OneAtATime:
             return await _OnConnection(conn).fetch(sql, params)
 
 
-class PostgresStore(Repositories):
+class PostgresStore(SqlStoreBase):
     """flows.store.Store on one PostgreSQL database, shared by every instance."""
 
     def __init__(self, url: str, clock: Clock, *, instance: str = "",
                  pool_size: int = POOL_SIZE) -> None:
         self.url = url
-        self.clock = clock
-        self.instance = instance or this_instance()
         self.pool_size = pool_size
         self._pool: AsyncConnectionPool[AsyncConnection[Any]] | None = None
-        one_at_a_time = _OneAtATime(self)
-        super().__init__(one_at_a_time, clock)
-        self.views = SqlViews(Repositories(one_at_a_time, clock))
-        self._singletons = SingletonsSql(one_at_a_time, clock, self.instance)
-        self.tokens = TokensSql(one_at_a_time, clock)
+        super().__init__(_OneAtATime(self), clock, instance)
 
     @property
     def pool(self) -> AsyncConnectionPool[AsyncConnection[Any]]:
@@ -159,11 +150,6 @@ class PostgresStore(Repositories):
                                        (number, name, ts(self.clock())))
                 log.info("migration applied", extra={"event": "migration", "migration": name})
 
-    async def applied_migrations(self) -> list[tuple[int, str, str]]:
-        rows = await self.ex.fetch(
-            "SELECT number, name, applied_at FROM schema_migrations ORDER BY number")
-        return [(int(r[0]), str(r[1]), str(r[2])) for r in rows]
-
     @asynccontextmanager
     async def transaction(
         self, *, person: str = "", urgent: bool = False
@@ -176,20 +162,6 @@ class PostgresStore(Repositories):
                 await conn.execute("SELECT pg_advisory_xact_lock(hashtextextended(%s, 0))",
                                    (person,))
             yield SqlTransaction(_OnConnection(conn), self.clock)
-
-    def singleton(
-        self, name: str, lease: timedelta, *, wait: bool = False
-    ) -> AbstractAsyncContextManager[bool]:
-        return self._singletons.held(name, lease, wait=wait)
-
-    async def singleton_holder(self, name: str) -> str | None:
-        return await self._singletons.holder(name)
-
-    async def take_lease(self, name: str, holder: str, lease: timedelta) -> bool:
-        return await self._singletons.hold(name, holder, lease)
-
-    async def drop_lease(self, name: str, holder: str) -> None:
-        await self._singletons.release(name, holder)
 
     async def record_inbound(self, events: Sequence[InboundEvent], *, urgent: bool = False) -> int:
         """Keep raw events, one transaction for the batch; how many were new."""

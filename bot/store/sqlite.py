@@ -19,8 +19,8 @@ import asyncio
 import logging
 import sqlite3
 from collections.abc import AsyncIterator, Sequence
-from contextlib import AbstractAsyncContextManager, asynccontextmanager
-from datetime import datetime, timedelta
+from contextlib import asynccontextmanager
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -30,11 +30,8 @@ from bot.store.priority_lock import QUICK, URGENT, WORK, PriorityLock
 from bot.store.schema import migrations
 from bot.store.sql.retention import purge_targets
 from bot.store.sql.rows import Row, ts
-from bot.store.sql.singletons import SingletonsSql, this_instance
-from bot.store.sql.tokens import TokensSql
+from bot.store.sql.store import SqlStoreBase
 from bot.store.sql.transaction import SqlTransaction
-from bot.store.sql.unit import Repositories
-from bot.store.sql.views import SqlViews
 from flows.ports import Clock
 from flows.retention import PurgeReport, RetentionPolicy
 from flows.store import InboundEvent
@@ -71,36 +68,17 @@ class _OneAtATime(_InTransaction):
             return await super().fetch(sql, params)
 
 
-class SqliteStore(Repositories):
+class SqliteStore(SqlStoreBase):
     """flows.store.Store on one SQLite file. Its repositories (people, cases, outbox…) run
     single statements outside a unit of work; `views` is the read side."""
 
     def __init__(self, path: str | Path, clock: Clock, *, instance: str = "") -> None:
         self.path = str(path)
-        self.clock = clock  # for stamps no caller passes: migrations, first/last seen, tokens
-        self.instance = instance or this_instance()
         self._db: aiosqlite.Connection | None = None
         self.lock = PriorityLock()
         self.unit = _InTransaction(self)
-        one_at_a_time = _OneAtATime(self)  # also for tools and tests that read the database
-        super().__init__(one_at_a_time, clock)
-        self.views = SqlViews(Repositories(one_at_a_time, clock))
-        self._singletons = SingletonsSql(one_at_a_time, clock, self.instance)
-        self.tokens = TokensSql(one_at_a_time, clock)
-
-    def singleton(
-        self, name: str, lease: timedelta, *, wait: bool = False
-    ) -> AbstractAsyncContextManager[bool]:
-        return self._singletons.held(name, lease, wait=wait)
-
-    async def singleton_holder(self, name: str) -> str | None:
-        return await self._singletons.holder(name)
-
-    async def take_lease(self, name: str, holder: str, lease: timedelta) -> bool:
-        return await self._singletons.hold(name, holder, lease)
-
-    async def drop_lease(self, name: str, holder: str) -> None:
-        await self._singletons.release(name, holder)
+        # _OneAtATime also serves tools and tests that read the database.
+        super().__init__(_OneAtATime(self), clock, instance)
 
     @property
     def db(self) -> aiosqlite.Connection:
@@ -154,11 +132,6 @@ class SqliteStore(Repositories):
                 await db.execute("ROLLBACK")
                 raise
             log.info("migration applied", extra={"event": "migration", "migration": name})
-
-    async def applied_migrations(self) -> list[tuple[int, str, str]]:
-        rows = await self.ex.fetch(
-            "SELECT number, name, applied_at FROM schema_migrations ORDER BY number")
-        return [(int(r[0]), str(r[1]), str(r[2])) for r in rows]
 
     async def backup(self, path: Path) -> None:
         """A consistent copy of the database in a new file, while the bot keeps running
