@@ -32,6 +32,7 @@ from bot.config import Config, ConfigError, load_config
 from bot.core import Core
 from bot.lease import StartRefused
 from bot.logs import setup_logging
+from bot.store.schema import SchemaTooNew
 from flows.messages import Handled, Incoming, IncomingKind
 from flows.ports import Clock
 
@@ -132,7 +133,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ConfigError as exc:
         print(f"hotline: configuration error: {exc}", file=sys.stderr)
         return 2
-    except StartRefused as exc:
+    except (StartRefused, SchemaTooNew) as exc:
         print(f"hotline: not started: {exc}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:

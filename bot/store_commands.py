@@ -15,27 +15,24 @@ from urllib.parse import urlsplit, urlunsplit
 
 from bot.app import make_store
 from bot.config import POSTGRES_SCHEMES, Config
-from bot.store.schema import migrations
+from bot.store.schema import SchemaTooNew
 from bot.store.sqlite import SqliteStore
 from flows.ports import Clock
 
 
 async def migrate(config: Config, out: TextIO, *, clock: Clock) -> int:
     store = make_store(config.database.url, clock, config.hotline.instance)
-    await store.open()  # opening applies what is pending, under the store's own lock
+    try:
+        await store.open()  # opening applies what is pending, under the store's own lock
+    except SchemaTooNew as exc:
+        print(f"hotline: {exc}", file=sys.stderr)
+        return 1
     try:
         applied = await store.applied_migrations()
     finally:
         await store.close()
-    dialect = "postgres" if config.database.url.startswith(POSTGRES_SCHEMES) else "sqlite"
-    shipped = migrations(dialect)
     for number, name, at in applied:
         print(f"{number:04d}  {name:<40}  applied {at}", file=out)
-    unknown = {n for n, _, _ in applied} - {m.number for m in shipped}
-    if unknown:  # a newer version migrated this database: this one must not run on it
-        print(f"hotline: the database has migrations this version does not know:"
-              f" {sorted(unknown)}; run the newer version", file=sys.stderr)
-        return 1
     print(f"up to date: {len(applied)} migrations", file=out)
     return 0
 

@@ -23,7 +23,7 @@ from psycopg import AsyncConnection, AsyncCursor
 from psycopg.rows import RowMaker
 from psycopg_pool import AsyncConnectionPool
 
-from bot.store.schema import migrations
+from bot.store.schema import pending
 from bot.store.sql.retention import purge_targets
 from bot.store.sql.rows import Row, ts
 from bot.store.sql.store import SqlStoreBase
@@ -124,7 +124,11 @@ class PostgresStore(SqlStoreBase):
         )
         await pool.open(wait=True, timeout=10.0)
         self._pool = pool
-        await self._migrate()
+        try:
+            await self._migrate()
+        except BaseException:  # a schema this version cannot use: leave nothing open
+            await self.close()
+            raise
 
     async def close(self) -> None:
         if self._pool is not None:
@@ -141,9 +145,7 @@ class PostgresStore(SqlStoreBase):
             )
             cursor = await conn.execute("SELECT number FROM schema_migrations")
             applied = {row[0] for row in await cursor.fetchall()}
-            for number, name, sql in migrations(DIALECT):
-                if number in applied:
-                    continue
+            for number, name, sql in pending(DIALECT, applied):
                 async with conn.transaction():  # a savepoint: all of one migration, or none
                     await conn.execute(sql.encode())  # several statements, no parameters
                     await conn.execute("INSERT INTO schema_migrations VALUES (%s, %s, %s)",

@@ -13,6 +13,23 @@ from importlib.abc import Traversable
 from typing import NamedTuple
 
 
+class SchemaTooNew(RuntimeError):
+    """The database holds migrations this version does not know: a newer version migrated it,
+    and this one must not write to a schema it does not understand."""
+
+
+def pending(dialect: str, applied: set[int]) -> list[Migration]:
+    """The shipped migrations not yet applied, in order; SchemaTooNew when the database has
+    some this version does not ship."""
+    shipped = migrations(dialect)
+    unknown = sorted(applied - {m.number for m in shipped})
+    if unknown:
+        raise SchemaTooNew(
+            f"database.url: the database was migrated by a newer version of hotline"
+            f" (migrations {unknown}); run that version, or restore a backup made before")
+    return [m for m in shipped if m.number not in applied]
+
+
 class Migration(NamedTuple):
     number: int
     name: str  # the portable file's name, recorded in schema_migrations whatever the dialect

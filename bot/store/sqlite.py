@@ -27,7 +27,7 @@ from typing import Any
 import aiosqlite
 
 from bot.store.priority_lock import QUICK, URGENT, WORK, PriorityLock
-from bot.store.schema import migrations
+from bot.store.schema import pending
 from bot.store.sql.retention import purge_targets
 from bot.store.sql.rows import Row, ts
 from bot.store.sql.store import SqlStoreBase
@@ -101,7 +101,11 @@ class SqliteStore(SqlStoreBase):
             "PRAGMA secure_delete = ON",
         ):
             await self._db.execute(pragma)
-        await self._migrate()
+        try:
+            await self._migrate()
+        except BaseException:  # a schema this version cannot use: leave nothing open
+            await self.close()
+            raise
 
     async def close(self) -> None:
         if self._db is not None:
@@ -116,9 +120,7 @@ class SqliteStore(SqlStoreBase):
         )
         rows = await db.execute_fetchall("SELECT number FROM schema_migrations")
         applied = {row[0] for row in rows}
-        for number, name, sql in migrations("sqlite"):
-            if number in applied:
-                continue
+        for number, name, sql in pending("sqlite", applied):
             await db.execute("BEGIN IMMEDIATE")
             try:
                 for statement in _statements(sql):

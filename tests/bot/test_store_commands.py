@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from bot.app import Core
+from bot.app import Core, open_core
 from bot.config import build_config
-from bot.store.schema import migrations
+from bot.store.schema import SchemaTooNew, migrations
 from bot.store.sqlite import SqliteStore
 from bot.store_commands import backup, migrate
 from tests.conftest import Clock
@@ -49,6 +49,9 @@ async def test_migrate_refuses_a_database_a_newer_version_migrated(
     with sqlite3.connect(db) as conn:
         conn.execute("INSERT INTO schema_migrations VALUES (999, '0999_future.sql', 'x')")
     assert await migrate(config, io.StringIO(), clock=clock) == 1
+    # Nor does the bot start on it: it would write to a schema it does not understand.
+    with pytest.raises(SchemaTooNew, match=r"migrated by a newer version .*\[999\]"):
+        await open_core(config, clock=clock)
 
 
 async def test_a_backup_of_a_running_database_holds_what_it_held(
