@@ -10,12 +10,12 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import itertools
 import logging
 import os
 from datetime import timedelta
 
 from bot.store.port import EdgeStore
+from bot.store.sql.singletons import holder_process, new_holder
 
 log = logging.getLogger(__name__)
 
@@ -37,15 +37,11 @@ def _alive(pid: int) -> bool:
 
 
 class KeptLease:
-    _taken = itertools.count(1)
-
     def __init__(self, store: EdgeStore, name: str, keep_for: timedelta = KEEP_FOR) -> None:
         self.store = store
         self.name = name
         self.keep_for = keep_for
-        # This instance, this process, and which lease in it (two in one process exclude
-        # each other too).
-        self.holder = f"{store.instance}:{os.getpid()}/{next(self._taken)}"
+        self.holder = new_holder(store.instance)
         self._renewing: asyncio.Task[None] | None = None
 
     async def take(self) -> str | None:
@@ -62,8 +58,8 @@ class KeptLease:
         return None
 
     def _dead_sibling(self, holder: str) -> bool:
-        instance, _, pid = holder.rsplit("/", 1)[0].rpartition(":")
-        return instance == self.store.instance and pid.isdigit() and not _alive(int(pid))
+        instance, pid = holder_process(holder)
+        return instance == self.store.instance and pid is not None and not _alive(pid)
 
     async def _renew(self) -> None:
         while True:

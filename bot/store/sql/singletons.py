@@ -25,9 +25,23 @@ def this_instance() -> str:
     return socket.gethostname()
 
 
-class SingletonsSql(SqlFamily):
-    _holds = itertools.count(1)
+_holders = itertools.count(1)
 
+
+def new_holder(instance: str) -> str:
+    """A lease holder's name: this instance, this process, and which use in it, so that two
+    tasks (or two processes of one instance, such as `hotline purge` beside `hotline run`)
+    exclude each other too."""
+    return f"{instance}:{os.getpid()}/{next(_holders)}"
+
+
+def holder_process(holder: str) -> tuple[str, int | None]:
+    """(instance, process id) of a `new_holder` name; None for a name of another form."""
+    instance, _, pid = holder.rsplit("/", 1)[0].rpartition(":")
+    return instance, int(pid) if pid.isdigit() else None
+
+
+class SingletonsSql(SqlFamily):
     def __init__(self, ex: Executor, clock: Clock, instance: str) -> None:
         super().__init__(ex, clock)
         self.instance = instance  # this instance's name, the same after a restart
@@ -64,9 +78,7 @@ class SingletonsSql(SqlFamily):
         holder of the named lease (released on exit) and False to anyone else, at once, or
         with `wait` once the holder is done or its lease ran out. The lease must outlast the
         job: a holder that dies is replaced only when it runs out."""
-        # Each use is its own holder, so two tasks (or two processes of one instance, such as
-        # `hotline purge` beside `hotline run`) exclude each other too.
-        holder = f"{self.instance}:{os.getpid()}/{next(self._holds)}"
+        holder = new_holder(self.instance)  # each use is its own holder
         held = await self.hold(name, holder, lease)
         while not held and wait:
             await asyncio.sleep(SINGLETON_POLL)
