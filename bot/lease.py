@@ -11,11 +11,10 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import os
 from datetime import timedelta
 
 from bot.store.port import EdgeStore
-from bot.store.sql.singletons import holder_process, new_holder
+from bot.store.sql.singletons import dead_sibling, new_holder
 
 log = logging.getLogger(__name__)
 
@@ -24,16 +23,6 @@ KEEP_FOR = timedelta(seconds=30)  # a holder that stopped renewing loses it afte
 
 class StartRefused(RuntimeError):
     """The hotline must not start as configured; the message says why and what to do."""
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:  # someone else's process: alive
-        return True
-    return True
 
 
 class KeptLease:
@@ -49,17 +38,13 @@ class KeptLease:
         does."""
         if not await self.store.take_lease(self.name, self.holder, self.keep_for):
             other = await self.store.singleton_holder(self.name)
-            if other is None or not self._dead_sibling(other):
+            if other is None or not dead_sibling(other, self.store.instance):
                 return other or "another instance"
             await self.store.drop_lease(self.name, other)  # our own previous life
             if not await self.store.take_lease(self.name, self.holder, self.keep_for):
                 return await self.store.singleton_holder(self.name) or "another instance"
         self._renewing = asyncio.create_task(self._renew(), name=f"lease-{self.name}")
         return None
-
-    def _dead_sibling(self, holder: str) -> bool:
-        instance, pid = holder_process(holder)
-        return instance == self.store.instance and pid is not None and not _alive(pid)
 
     async def _renew(self) -> None:
         while True:

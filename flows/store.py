@@ -207,8 +207,12 @@ class Inbox(Protocol):
 
     async def unprocessed(self, channel: str) -> list[InboundEvent]: ...
 
-    async def claim(self, channel: str, worker: str, lease: timedelta) -> list[InboundEvent]:
-        """Lease the kept events not yet handled, oldest first, to replay them."""
+    async def claim(
+        self, channel: str, worker: str, lease: timedelta,
+        received_before: datetime | None = None,
+    ) -> list[InboundEvent]:
+        """Lease the kept events not yet handled, oldest first, to replay them; with
+        `received_before`, only those kept before then (left by an instance that died)."""
         ...
 
 
@@ -235,6 +239,11 @@ class Outbox(Protocol):
     ) -> list[Delivery]:
         """Lease the replies due now to `worker`, most urgent first; no other worker gets
         them until they are marked sent, retried or undeliverable, or the lease runs out."""
+        ...
+
+    async def take_back(self, channel: str, worker: str) -> int:
+        """End the leases other workers hold on the channel's unsent replies (for the one
+        worker that now sends on it); how many."""
         ...
 
     async def mark_sent(self, delivery_id: int, at: datetime, ref: str = "") -> None: ...

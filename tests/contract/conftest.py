@@ -7,9 +7,10 @@ no sqlite3, no reading tables, since another store keeps other tables.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
 
+import psycopg
 import pytest
 
 from bot.store.postgres import PostgresStore
@@ -33,6 +34,29 @@ def postgres_store(request: pytest.FixtureRequest, clock: Clock, instance: str) 
 BUILDERS: dict[str, Callable[[pytest.FixtureRequest, Clock, str], Store]] = {
     "sqlite": sqlite_store,
     "postgres": postgres_store,
+}
+
+
+async def sqlite_dies(store: Store) -> None:
+    """A process on SQLite stops writing and leaves its leases behind: they run out by the
+    clock."""
+    await store.close()
+
+
+async def postgres_dies(store: Store) -> None:
+    """A process on PostgreSQL dies: the server drops its sessions, and what they held."""
+    assert isinstance(store, PostgresStore)
+    with psycopg.connect(store.url, autocommit=True) as conn:
+        conn.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+                     " WHERE application_name = %s AND pid != pg_backend_pid()",
+                     (store.session_name,))
+
+
+# name -> what the death of an instance's process does to its open store (the store object
+# stays, as a late, dying call of the dead process would find it).
+DEATHS: dict[str, Callable[[Store], Awaitable[None]]] = {
+    "sqlite": sqlite_dies,
+    "postgres": postgres_dies,
 }
 
 

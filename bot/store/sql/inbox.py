@@ -46,19 +46,24 @@ class InboxSql(SqlFamily):
         ]
 
     async def claim(
-        self, channel: str, worker: str, lease: timedelta
+        self, channel: str, worker: str, lease: timedelta,
+        received_before: datetime | None = None,
     ) -> list[InboundEvent]:
         """Lease the kept events not yet handled (to replay them after a crash), oldest
-        first. Two instances starting together replay each event once; an event another
-        instance is handling right now may be replayed too, and is then recognised as a
-        duplicate inside the unit of work (`is_processed`)."""
+        first; with `received_before`, only those kept before then (the ones an instance
+        that died left behind, not those a live one is handling now). Two instances
+        claiming together get each event once; an event another instance is still handling
+        may be claimed too, and is then recognised as a duplicate inside the unit of work
+        (`is_processed`)."""
         now = self.clock()
+        before = "" if received_before is None else " AND received_at < ?"
         rows = await self.ex.fetch(
             "UPDATE inbox SET lease_owner = ?, lease_until = ? WHERE channel = ?"
-            " AND processed_at IS NULL AND payload != ''"
+            f" AND processed_at IS NULL AND payload != ''{before}"
             " AND (lease_until IS NULL OR lease_until <= ? OR lease_owner = ?)"
             " RETURNING channel, event_id, payload, received_at, rowid",
-            (worker, ts(now + lease), channel, ts(now), worker),
+            (worker, ts(now + lease), channel,
+             *(() if received_before is None else (ts(received_before),)), ts(now), worker),
         )
         ordered = sorted(rows, key=lambda r: (r["received_at"], r["rowid"]))
         return [InboundEvent(r[0], r[1], r[2], required_ts(r[3])) for r in ordered]

@@ -94,6 +94,17 @@ class OutboxSql(SqlFamily):
         ordered = sorted(rows, key=lambda r: (r["priority_rank"], r["id"]))
         return [_delivery(r) for r in ordered]
 
+    async def take_back(self, channel: str, worker: str) -> int:
+        """End every lease another worker holds on the channel's unsent replies, for the
+        worker that now alone sends on it (the one before died or lost its turn): they are
+        due again at once rather than when the dead worker's lease would have run out.
+        How many were taken back."""
+        return await self.ex.execute(
+            f"UPDATE outbox SET {UNLEASED} WHERE channel = ? AND sent_at IS NULL"
+            " AND failed_at IS NULL AND lease_owner IS NOT NULL AND lease_owner != ?",
+            (channel, worker),
+        )
+
     async def mark_sent(self, delivery_id: int, at: datetime, ref: str = "") -> None:
         await self.ex.execute(
             "UPDATE outbox SET sent_at = ?, sent_ref = ?, attempts = attempts + 1,"

@@ -8,6 +8,7 @@ from __future__ import annotations
 from contextlib import AbstractAsyncContextManager
 from datetime import timedelta
 
+from bot.store.port import Hold, Wake
 from bot.store.sql.rows import Executor
 from bot.store.sql.singletons import SingletonsSql, this_instance
 from bot.store.sql.tokens import TokensSql
@@ -32,6 +33,14 @@ class SqlStoreBase(Repositories):
 
     async def singleton_holder(self, name: str) -> str | None:
         return await self._singletons.holder(name)
+
+    def exclusive(self, name: str) -> AbstractAsyncContextManager[Hold]:
+        return self._singletons.kept(name)
+
+    async def listen(self, wake: Wake) -> None:
+        """Nothing to listen to: one instance per database file, which wakes its own
+        deliverers (PostgreSQL overrides this)."""
+        del wake
 
     async def take_lease(self, name: str, holder: str, lease: timedelta) -> bool:
         return await self._singletons.hold(name, holder, lease)

@@ -1,5 +1,6 @@
 """Channel credentials kept in the database: Zalo's token pair, whose single-use refresh
-token must survive a crash (written in one statement, before the new access token is used)."""
+token must survive a crash (written in one statement, before the new access token is used);
+and what a channel set up at its service for every instance (Telegram's webhook)."""
 
 from __future__ import annotations
 
@@ -39,4 +40,16 @@ class TokensSql(SqlFamily):
             " expires_at = excluded.expires_at, updated_at = excluded.updated_at",
             (app_id, tokens.access_token, tokens.refresh_token,
              ts(tokens.expires_at) if tokens.expires_at else None, ts(self.clock())),
+        )
+
+    async def setting(self, name: str) -> str | None:
+        rows = await self.ex.fetch("SELECT value FROM channel_settings WHERE name = ?", (name,))
+        return str(rows[0][0]) if rows else None
+
+    async def remember_setting(self, name: str, value: str) -> None:
+        await self.ex.execute(
+            "INSERT INTO channel_settings (name, value, updated_at) VALUES (?, ?, ?)"
+            " ON CONFLICT (name) DO UPDATE SET value = excluded.value,"
+            " updated_at = excluded.updated_at",
+            (name, value, ts(self.clock())),
         )

@@ -1,0 +1,4 @@
+-- Waking the instance that sends: on PostgreSQL a new reply in the outbox notifies every
+-- instance listening (0012_outbox_wake.postgres.sql), so the one holding a channel's sending
+-- turn sends it at once, whichever instance queued it. SQLite serves one instance, which
+-- wakes its own deliverers: nothing to add here.
