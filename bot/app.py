@@ -30,6 +30,7 @@ from bot.config import POSTGRES_SCHEMES, Config, ConfigError
 from bot.core import Core
 from bot.delivery import Deliverer, FailureHook, Sender
 from bot.receiving import Receiving, Resolve
+from bot.sending import SendingTurn
 from bot.store.port import EdgeStore
 from bot.store.sqlite import SqliteStore
 from flows.counsellor import StaffDesk
@@ -213,20 +214,28 @@ def assemble(core: Core, *, zalo_store_deadline: float | None = None) -> Hotline
     config = core.config
     parts = AsyncExitStack()
     channels: list[Channel] = []
+    turns: list[SendingTurn] = []
     if config.telegram.token:
         telegram = telegram_channel(core, parts)
         channels.append(telegram)
-        core.deliverers.append(deliverer(core, telegram.name, telegram.sender))
+        # The bot's replies and its staff posts share one rate limit: one turn for both.
+        bot_id = config.telegram.token.split(":", 1)[0]  # the bot's id, not the secret part
+        turn = SendingTurn(core.store, f"telegram:{bot_id}", [telegram.name, STAFF_CHANNEL])
+        turns.append(turn)
+        core.deliverers.append(deliverer(core, telegram.name, telegram.sender, turn=turn))
         if telegram.staff_sender is not None:
-            core.deliverers.append(
-                deliverer(core, STAFF_CHANNEL, telegram.staff_sender, reported=False))
+            core.deliverers.append(deliverer(core, STAFF_CHANNEL, telegram.staff_sender,
+                                             reported=False, turn=turn))
     if config.zalo.enabled:
         zalo = zalo_channel(core, parts, store_deadline=zalo_store_deadline)
         channels.append(zalo)
-        core.deliverers.append(deliverer(core, zalo.name, zalo.sender))
+        turn = SendingTurn(core.store, f"zalo:{config.zalo.app_id}", [zalo.name])
+        turns.append(turn)
+        core.deliverers.append(deliverer(core, zalo.name, zalo.sender, turn=turn))
     core.reply_windows.update(
         {c.name: c.reply_window for c in channels if c.reply_window is not None})
-    return Hotline(core, channels, list(core.deliverers), web_server(core, channels), parts)
+    return Hotline(core, channels, list(core.deliverers), web_server(core, channels), parts,
+                   turns)
 
 
 def receiving(core: Core, channel: str, resolve: Resolve | None = None) -> Receiving:
@@ -234,10 +243,13 @@ def receiving(core: Core, channel: str, resolve: Resolve | None = None) -> Recei
                      clock=core.clock, resolve=resolve)
 
 
-def deliverer(core: Core, channel: str, sender: Sender, *, reported: bool = True) -> Deliverer:
-    """The outbox worker of `channel`; a reply it gives up on is `reported` to the staff."""
+def deliverer(core: Core, channel: str, sender: Sender, *, reported: bool = True,
+              turn: SendingTurn | None = None) -> Deliverer:
+    """The outbox worker of `channel`; a reply it gives up on is `reported` to the staff;
+    with a `turn`, it sends only while this instance holds it."""
     return Deliverer(core.store, channel, sender, core.config.delivery, clock=core.clock,
-                     on_undeliverable=undeliverable_hook(core) if reported else None)
+                     on_undeliverable=undeliverable_hook(core) if reported else None,
+                     turn=turn)
 
 
 def undeliverable_hook(core: Core) -> FailureHook:

@@ -8,9 +8,11 @@ Exceptions a channel's sender raises (channels translate their library's errors 
 
 One worker per channel and instance sends one reply at a time. That bounds what a crash can
 repeat to the single reply in flight: a reply is marked sent right after the channel confirms
-it. Workers take replies on a lease (`Store.claim_due`), so several instances on one database
+it. Workers take replies on a lease (`Outbox.claim`), so several instances on one database
 never send the same reply twice, and a worker that dies leaves its replies to the others once
-the lease runs out (or to itself at once when it restarts).
+the lease runs out (or to itself at once when it restarts). Where a channel's account allows
+one sender (a Telegram bot's rate limit), the worker sends only while its instance holds the
+account's turn (bot/sending.py).
 """
 
 from __future__ import annotations
@@ -22,9 +24,11 @@ from datetime import timedelta
 from typing import Protocol
 
 from bot.config import DeliveryConfig
+from bot.sending import SendingTurn, worker_name
+from bot.store.port import EdgeStore
 from flows.messages import Outgoing
 from flows.ports import Clock
-from flows.store import Delivery, Store
+from flows.store import Delivery
 
 log = logging.getLogger(__name__)
 
@@ -52,6 +56,9 @@ class Sender(Protocol):
 FailureHook = Callable[[Delivery, str], Awaitable[None]]
 
 STORE_RETRY = 1.0  # seconds before a worker whose store failed looks again
+# The longest an idle worker sleeps before looking at the outbox again: what wakes it
+# otherwise (its own instance, or another's notification through the store) may be lost.
+POLL_FALLBACK = 1.5
 
 # How long a claimed batch is this worker's: longer than sending a batch takes, rate limits
 # and retries of the HTTP client included, so that no other worker sends a reply meanwhile.
@@ -61,13 +68,14 @@ LEASE = timedelta(minutes=2)
 class Deliverer:
     def __init__(
         self,
-        store: Store,
+        store: EdgeStore,
         channel: str,
         sender: Sender,
         config: DeliveryConfig,
         *,
         clock: Clock,
         on_undeliverable: FailureHook | None = None,
+        turn: SendingTurn | None = None,
     ) -> None:
         self.store = store
         self.channel = channel
@@ -75,7 +83,8 @@ class Deliverer:
         self.config = config
         self.on_undeliverable = on_undeliverable
         self.clock = clock
-        self.worker = f"{store.instance}/{channel}"
+        self.turn = turn  # None: this worker may always send
+        self.worker = worker_name(store, channel)
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
         self._stopping = False
@@ -95,8 +104,14 @@ class Deliverer:
             await self._task
             self._task = None
 
+    def may_send(self) -> bool:
+        return self.turn is None or self.turn.held.is_set()
+
     async def _run(self) -> None:
         while not self._stopping:
+            if not self.may_send():
+                await self._wait_for_turn()
+                continue
             try:
                 sent_any = await self.deliver_due()
             except Exception:
@@ -105,6 +120,18 @@ class Deliverer:
             if not sent_any and not self._stopping:
                 await self._sleep_until_due()
 
+    async def _wait_for_turn(self) -> None:
+        """Another instance sends for this account: wait until this one takes the turn."""
+        assert self.turn is not None
+        self._wake.clear()
+        waits = [asyncio.ensure_future(self.turn.held.wait()),
+                 asyncio.ensure_future(self._wake.wait())]  # stop() sets it
+        try:
+            await asyncio.wait(waits, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            for waiting in waits:
+                waiting.cancel()
+
     async def _sleep_until_due(self) -> None:
         self._wake.clear()
         try:
@@ -112,7 +139,7 @@ class Deliverer:
         except Exception:  # the store is failing: look again shortly, never stop delivering
             log.exception("delivery loop error", extra={"event": "delivery_loop_error"})
             next_at = self.clock() + timedelta(seconds=STORE_RETRY)
-        timeout = 30.0
+        timeout = POLL_FALLBACK
         if next_at is not None:
             timeout = max(0.0, min(timeout, (next_at - self.clock()).total_seconds()))
         try:
@@ -127,7 +154,8 @@ class Deliverer:
         before the next fetch puts it first (emergency reply p50 fell from 71 to 24 ms)."""
         batch = await self.store.outbox.claim(self.channel, self.worker, LEASE, limit)
         for delivery in batch:
-            if self._stopping:
+            # A turn lost meanwhile: the rest stay leased until the next holder takes them back.
+            if self._stopping or not self.may_send():
                 break
             await self.deliver(delivery)
         return bool(batch)

@@ -3,8 +3,11 @@ server, started and stopped in the order that loses nothing (bot/app.py builds i
 
 Start: the web server first (a port in use stops the start before anything else runs, and
 Telegram finds the webhook listening when it is set), then each channel (it replays its
-inbox, then receives), then the deliverers. Stop: the other way round, and the parts that hold
-HTTP clients are closed last, once no deliverer can be sending through them.
+inbox, then receives), then listening for replies other instances queue, the sending turns
+and the deliverers. Stop: the other way round (a turn is given back once its deliverers
+stopped), and the parts that hold HTTP clients are closed last, once no deliverer can be
+sending through them. While it runs, the jobs (bot/jobs.py) watch the cases and pick up
+what an instance that died left in the inbox.
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ from bot import jobs
 from bot.channels.base import Channel
 from bot.core import Core
 from bot.delivery import Deliverer
+from bot.sending import SendingTurn
 from bot.web import WebServer
 
 
@@ -28,6 +32,7 @@ class Hotline:
     web: WebServer | None
     # Closes what app.py opened for the channels (HTTP clients, PTB's Application).
     parts: AsyncExitStack = field(default_factory=AsyncExitStack)
+    turns: list[SendingTurn] = field(default_factory=list)
     _started: list[Channel] = field(default_factory=list)
     _serving: bool = False
     _delivering: bool = False
@@ -45,9 +50,12 @@ class Hotline:
         for channel in self.channels:
             await channel.start()
             self._started.append(channel)
+        await self.core.store.listen(lambda _channel: self.core.wake())
+        self._delivering = True
+        for turn in self.turns:
+            turn.start()
         for deliverer in self.deliverers:
             deliverer.start()
-        self._delivering = True
 
     async def stop(self) -> None:
         """Stop what was started (all of it after a failed start, too); the core stays
@@ -60,18 +68,22 @@ class Hotline:
         if self._delivering:
             for deliverer in self.deliverers:
                 await deliverer.stop()
+            for turn in self.turns:
+                await turn.stop()
             self._delivering = False
         await self.parts.aclose()
 
     async def serve(self, stop: asyncio.Event) -> None:
         """Run until `stop` is set: receive, deliver, and watch the cases."""
-        watching: asyncio.Task[None] | None = None
+        running: list[asyncio.Task[None]] = []
         try:
             await self.start()
-            watching = asyncio.create_task(jobs.watch_cases(self.core, self.core.wake, stop))
+            running.append(asyncio.create_task(jobs.watch_cases(self.core, self.core.wake,
+                                                                stop)))
+            running.append(asyncio.create_task(jobs.pick_up_left_events(self.channels, stop)))
             await stop.wait()
         finally:
             stop.set()
-            if watching is not None:
-                await watching
+            for task in running:
+                await task
             await self.stop()

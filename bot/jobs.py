@@ -1,6 +1,7 @@
 """The jobs a running hotline does on its own, besides answering: the case watch, the daily
-purge and picking up edited articles, each under a named singleton lease (`Store.singleton`)
-so that several instances on one database never run one of them twice at once.
+purge and picking up edited articles, each under a named singleton (`Store.singleton`) so
+that several instances on one database never run one of them twice at once; and, on every
+instance, picking up the events an instance that died had kept but not handled.
 
 Every instance holds its own index in memory, so each reloads the articles for itself; the
 lease only keeps two from re-embedding the same changed articles at once into the vector cache
@@ -11,9 +12,10 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 
+from bot.channels.base import Channel
 from bot.core import Core
 from flows.retention import PurgeReport
 
@@ -27,6 +29,11 @@ PURGE_EVERY = timedelta(days=1)
 WATCH_LEASE = timedelta(minutes=1)
 PURGE_LEASE = timedelta(minutes=30)
 RELOAD_LEASE = timedelta(minutes=10)  # embedding every article anew takes minutes at most
+
+# An event a live instance kept is handled within a second or two (seconds in a burst); one
+# still unhandled after this was left by an instance that died, and another takes it.
+PICK_UP_AFTER = timedelta(seconds=10)
+PICK_UP_EVERY = 3.0
 
 WATCH = "case_watch"
 PURGE = "purge"
@@ -77,5 +84,27 @@ async def watch_cases(core: Core, wake: Callable[[], None], stop: asyncio.Event)
             log.exception("case watch failed", extra={"event": "watch_failed"})
         try:
             await asyncio.wait_for(stop.wait(), WATCH_EVERY)
+        except TimeoutError:
+            pass
+
+
+async def pick_up_left_events(channels: Sequence[Channel], stop: asyncio.Event) -> None:
+    """Handle what an instance that died left in the inbox (kept, 200 answered, never
+    handled): nobody would send it again. Each instance looks; the inbox leases each event
+    to one of them, and one handled twice is recognised as done."""
+    while not stop.is_set():
+        for channel in channels:
+            try:
+                picked = await channel.pick_up(PICK_UP_AFTER)
+            except Exception:  # the store is failing: look again next round
+                log.exception("pick up failed", extra={"event": "pick_up_failed",
+                                                       "channel": channel.name})
+                continue
+            if picked:
+                log.warning("events left unhandled picked up",
+                            extra={"event": "events_picked_up", "channel": channel.name,
+                                   "events": picked})
+        try:
+            await asyncio.wait_for(stop.wait(), PICK_UP_EVERY)
         except TimeoutError:
             pass

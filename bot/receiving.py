@@ -20,6 +20,7 @@ import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Coroutine, Iterable, Sequence
 from dataclasses import dataclass, replace
+from datetime import datetime
 from enum import Enum
 from typing import Any
 
@@ -100,13 +101,15 @@ class Receiving:
         return await self.store.record_inbound(events, urgent=urgent)
 
     async def receive(
-        self, event: InboundEvent, received: Received, *, deadline: float
+        self, event: InboundEvent, received: Received | None, *, deadline: float,
+        then: Callable[[], None] | None = None,
     ) -> Receipt:
-        """Keep one webhook event, then handle it in the background. If the inbox does not
-        answer within `deadline` seconds the write carries on and the sender is asked to
-        deliver again; the redelivery is recognised by its id, and one still under way is
-        not handled twice."""
-        keeping = self._track(self._keep_then_submit(event, received))
+        """Keep one webhook event, then handle it in the background (or, with `then`, hand
+        it on: Telegram's go through PTB's update queue). If the inbox does not answer
+        within `deadline` seconds the write carries on and the sender is asked to deliver
+        again; the redelivery is recognised by its id, and one still under way is not
+        handled twice."""
+        keeping = self._track(self._keep_then_submit(event, received, then))
         try:
             await asyncio.wait_for(asyncio.shield(keeping), deadline)
         except TimeoutError:
@@ -117,14 +120,18 @@ class Receiving:
             return Receipt.FAILED
         return Receipt.KEPT
 
-    async def _keep_then_submit(self, event: InboundEvent, received: Received) -> None:
+    async def _keep_then_submit(self, event: InboundEvent, received: Received | None,
+                                then: Callable[[], None] | None) -> None:
         if not await self.keep([event], [received]):
             log.info("event redelivered", extra={"event": "event_redelivered",
                                                  "channel": self.channel,
                                                  "event_id": event.event_id})
             if event.event_id in self._inflight:
                 return
-        self.submit(received)
+        if then is not None:
+            then()
+        elif received is not None:
+            self.submit(received)
 
     # ---------------------------------------------------------------- handle
 
@@ -177,12 +184,15 @@ class Receiving:
 
     # ---------------------------------------------------------------- replay and stop
 
-    async def replay(self, decode: Decode) -> int:
+    async def replay(self, decode: Decode, *, received_before: datetime | None = None) -> int:
         """Handle again what was kept but not processed (a crash, a SIGKILL), oldest first;
-        the events are leased to this instance, so another one starting meanwhile does not
-        replay them too. How many were replayed."""
+        with `received_before`, only what was kept before then (what an instance that died
+        left behind, not what a live one is handling). The events are leased to this
+        instance, so another one replaying meanwhile does not replay them too. How many
+        were replayed."""
         pending = await self.store.inbox.claim(
-            self.channel, f"{self.store.instance}/{self.channel}", REPLAY_LEASE)
+            self.channel, f"{self.store.instance}/{self.channel}", REPLAY_LEASE,
+            received_before)
         for stored in pending:
             received = decode(stored)
             if received is None:  # nothing anybody said: do not replay it again

@@ -45,3 +45,8 @@ class Channel(Protocol):
     async def stop(self) -> None:
         """Stop receiving and let the events under way finish (briefly)."""
         ...
+
+    async def pick_up(self, older_than: timedelta) -> int:
+        """Handle the kept events nobody handled for `older_than` (an instance that kept
+        them died before handling them); how many."""
+        ...

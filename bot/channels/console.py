@@ -85,6 +85,12 @@ class ConsoleChannel:
     async def stop(self) -> None:
         pass
 
+    async def pick_up(self, older_than: timedelta) -> int:
+        """Nothing to pick up: this terminal's lines are handled as they are typed, by the
+        one process reading them."""
+        del older_than
+        return 0
+
     def to_incoming(self, line: str) -> Incoming:
         text = line.strip()
         incoming = Incoming(

@@ -7,16 +7,20 @@ from __future__ import annotations
 import asyncio
 import random
 from collections import Counter
+from datetime import timedelta
 
 from bot.app import open_core
 from bot.config import build_config
 from bot.store.postgres import PostgresStore
 from flows.cases import CaseStatus, claim_data
+from flows.messages import Outgoing
 from tests.conftest import Clock
+from tests.contract.conftest import postgres_dies
 from tests.factories import make_incoming
 from tests.factories_staff import seed_waiting_cases, staff
 from tests.postgres import empty_tables
 
+LONG = timedelta(hours=1)  # no lease runs out in these tests
 COUNSELLORS = [7000 + i for i in range(10)]
 CASES = 60
 
@@ -79,3 +83,69 @@ async def test_two_instances_claiming_the_same_cases_at_once_claim_each_once(
         await one.close()
     assert set(wins) == set(range(1, CASES + 1)) and max(wins.values()) == 1
     assert len(claimed) == CASES
+
+
+# ---------------------------------------------------------------- held on a session
+
+
+async def open_pair(url: str, clock: Clock) -> tuple[PostgresStore, PostgresStore]:
+    one = PostgresStore(url, clock, instance="one")
+    two = PostgresStore(url, clock, instance="two")
+    await one.open()
+    await two.open()
+    return one, two
+
+
+async def test_a_job_of_an_instance_that_dies_is_taken_over_without_waiting_for_a_lease(
+    postgres_url: str, clock: Clock
+) -> None:
+    """No clock moves here: the lock went with the dead holder's session."""
+    empty_tables(postgres_url)
+    one, two = await open_pair(postgres_url, clock)
+    try:
+        async with one.singleton("case_watch", LONG) as mine:
+            assert mine
+            assert await two.singleton_holder("case_watch") == one.session_name
+            async with two.singleton("case_watch", LONG) as theirs:
+                assert not theirs
+            await postgres_dies(one)
+            async with two.singleton("case_watch", LONG) as theirs:
+                assert theirs
+    finally:
+        await two.close()
+        await one.close()
+
+
+async def test_a_holder_learns_it_lost_its_right_when_its_connection_is_gone(
+    postgres_url: str, clock: Clock
+) -> None:
+    empty_tables(postgres_url)
+    one, two = await open_pair(postgres_url, clock)
+    try:
+        async with one.exclusive("sending:telegram:1") as hold:
+            await postgres_dies(one)  # e.g. the network between it and the database failed
+            await asyncio.wait_for(hold.lost.wait(), 10)
+            async with asyncio.timeout(10), two.exclusive("sending:telegram:1") as theirs:
+                assert not theirs.lost.is_set()
+    finally:
+        await two.close()
+        await one.close()
+
+
+async def test_a_reply_queued_on_one_instance_wakes_the_other(
+    postgres_url: str, clock: Clock
+) -> None:
+    empty_tables(postgres_url)
+    one, two = await open_pair(postgres_url, clock)
+    heard: asyncio.Queue[str] = asyncio.Queue()
+    try:
+        await two.listen(heard.put_nowait)
+        async with one.transaction() as tx:
+            await tx.outbox.enqueue("telegram", "42", Outgoing("Xin chào"), clock())
+            await tx.outbox.enqueue("telegram", "43", Outgoing("Xin chào"), clock())
+            await tx.outbox.enqueue("zalo", "44", Outgoing("Xin chào"), clock())
+        woken = {await asyncio.wait_for(heard.get(), 5), await asyncio.wait_for(heard.get(), 5)}
+        assert woken == {"telegram", "zalo"}  # one wake per channel of the commit
+    finally:
+        await two.close()
+        await one.close()

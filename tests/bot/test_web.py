@@ -4,6 +4,7 @@ real SQLite file."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -136,3 +137,53 @@ async def test_a_telegram_webhook_update_that_is_not_json_is_refused(
                                    headers={**headers, "Content-Type": "application/json"})
     assert (wrong_type.status_code, broken.status_code) == (403, 400)
     assert await kept(hotline.core, "telegram") == []
+
+
+async def start_and_stop(config: Config) -> None:
+    core = await open_core(config)
+    hotline = assemble(core)
+    try:
+        await hotline.start()
+    finally:
+        await hotline.stop()
+        await core.close()
+
+
+async def test_the_webhook_is_set_once_for_every_instance_and_again_when_it_changes(
+    db_path: Path,
+) -> None:
+    async with BotApiStandIn() as tg:
+        def config(secret: str) -> Config:
+            return build_config({
+                "telegram": {"token": "123:ABC", "base_url": tg.base_url,
+                             "base_file_url": tg.base_file_url, "mode": "webhook",
+                             "secret_token": secret,
+                             "webhook_url": "https://hotline.example.vn/telegram"},
+                "web": {"port": free_port()},
+                "database": {"url": f"sqlite:///{db_path}"},
+            }, env={})
+
+        await start_and_stop(config(SECRET))
+        await start_and_stop(config(SECRET))  # a second instance, or a restart
+        assert len(tg.calls_of("setWebhook")) == 1
+        await start_and_stop(config("a-new-secret"))
+        assert [c.params["secret_token"] for c in tg.calls_of("setWebhook")] == [
+            SECRET, "a-new-secret"]
+        tg.state.webhook_url = ""  # removed at Telegram (by hand, or by another tool)
+        await start_and_stop(config("a-new-secret"))
+        assert len(tg.calls_of("setWebhook")) == 3
+
+
+async def test_a_telegram_update_the_inbox_cannot_take_in_time_gets_503_and_is_not_lost(
+    both: tuple[Hotline, BotApiStandIn, ZaloApiStandIn],
+) -> None:
+    hotline, tg, _ = both
+    update = updates.command(503, "/start")
+    async with hotline.core.store.transaction():  # another writer holds the database
+        status = await tg.deliver_webhook(None, update)
+    assert status == 503  # Telegram will deliver it again ...
+    # ... but the write went on once the database was free: it is answered already.
+    await tg.wait_for(reply_to(503, "Xin chào"), timeout=10)
+    assert await tg.deliver_webhook(None, update) == 200  # the redelivery
+    await asyncio.sleep(0.5)
+    assert len(tg.sent_to(503)) == 1

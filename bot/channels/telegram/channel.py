@@ -10,6 +10,7 @@ dispatcher keeps each person's order.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 from collections.abc import Sequence
@@ -36,6 +37,15 @@ log = logging.getLogger(__name__)
 
 # Commands shown in Telegram's menu; descriptions are `command_<name>` in labels.j2.
 BOT_COMMANDS = ("start", "help", "tuvanvien", "khancap", "huy")
+
+WEBHOOK_CONNECTIONS = 40  # python-telegram-bot's own default
+WEBHOOK_LEASE = timedelta(minutes=1)  # setting a webhook takes one request
+
+
+def webhook_digest(url: str, secret: str, connections: int) -> str:
+    """What the webhook is set with, as a digest: the secret is never stored."""
+    options = f"{url}\n{secret}\n{connections}\n{','.join(Update.ALL_TYPES)}"
+    return hashlib.sha256(options.encode()).hexdigest()
 
 
 class TelegramChannel:
@@ -146,12 +156,7 @@ class TelegramChannel:
         await self.receiving.replay(self.decode_kept)
         await app.start()
         if cfg.mode == "webhook":
-            await app.bot.set_webhook(
-                url=cfg.webhook_url,
-                secret_token=cfg.secret_token,
-                allowed_updates=Update.ALL_TYPES,
-                max_connections=40,  # python-telegram-bot's own default
-            )
+            await self._set_webhook()
         else:
             assert app.updater is not None
             await app.updater.start_polling(
@@ -161,11 +166,39 @@ class TelegramChannel:
                 error_callback=self._polling_error,
             )
 
+    async def _set_webhook(self) -> None:
+        """Point Telegram at the webhook once for every instance: the first to start sets
+        it, the others find it set as configured (Telegram limits how often setWebhook may
+        be called). A changed URL, secret or option, or a webhook removed at Telegram, is
+        set again."""
+        cfg = self.config
+        bot = self.application.bot
+        store = self.receiving.store
+        name = f"telegram_webhook:{self._bot_id}"
+        wanted = webhook_digest(cfg.webhook_url, cfg.secret_token, WEBHOOK_CONNECTIONS)
+        async with store.singleton(name, WEBHOOK_LEASE, wait=True):
+            if await store.tokens.setting(name) == wanted:
+                info = await bot.get_webhook_info()
+                if info.url == cfg.webhook_url:
+                    log.info("webhook already set", extra={"event": "webhook_kept"})
+                    return
+            await bot.set_webhook(
+                url=cfg.webhook_url,
+                secret_token=cfg.secret_token,
+                allowed_updates=Update.ALL_TYPES,
+                max_connections=WEBHOOK_CONNECTIONS,
+            )
+            await store.tokens.remember_setting(name, wanted)
+            log.info("webhook set", extra={"event": "webhook_set"})
+
+    @property
+    def _bot_id(self) -> str:
+        return self.config.token.split(":", 1)[0]  # the bot's id, not the secret part
+
     async def _take_polling(self) -> None:
         """Telegram serves one getUpdates consumer per bot: a second instance polling would
         take updates from the first, so it does not start."""
-        bot_id = self.config.token.split(":", 1)[0]  # the bot's id, not the secret part
-        self._polling = KeptLease(self.receiving.store, f"telegram_polling:{bot_id}")
+        self._polling = KeptLease(self.receiving.store, f"telegram_polling:{self._bot_id}")
         holder = await self._polling.take()
         if holder is not None:
             self._polling = None
@@ -185,6 +218,10 @@ class TelegramChannel:
         if app.running:
             await app.stop()
         await self.receiving.drain()
+
+    async def pick_up(self, older_than: timedelta) -> int:
+        return await self.receiving.replay(self.decode_kept,
+                                           received_before=self.clock() - older_than)
 
     def _polling_error(self, error: TelegramError) -> None:
         log.warning(

@@ -19,6 +19,7 @@ import json
 import logging
 from collections.abc import Sequence
 from dataclasses import replace
+from datetime import timedelta
 from typing import Protocol
 
 from starlette.requests import Request
@@ -151,3 +152,7 @@ class ZaloChannel:
     async def stop(self) -> None:
         """Let events under way finish (briefly); the rest are replayed at the next start."""
         await self.receiving.drain()
+
+    async def pick_up(self, older_than: timedelta) -> int:
+        return await self.receiving.replay(self.decode_kept,
+                                           received_before=self.clock() - older_than)
