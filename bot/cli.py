@@ -9,6 +9,7 @@
     hotline triage eval FILE     triage's figures on a labelled file (YAML or JSONL)
     hotline migrate              apply pending migrations and list them
     hotline backup PATH          copy the SQLite database while it runs (PostgreSQL: pg_dump)
+    hotline doctor               check the configuration against the database, Telegram, Zalo
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Literal, TextIO
 
-from bot import jobs, store_commands
+from bot import doctor, jobs, store_commands
 from bot.app import console_channel, oauth_client, open_core, open_hotline, wall_clock
 from bot.config import Config, ConfigError, load_config
 from bot.core import Core
@@ -59,6 +60,7 @@ def parser() -> argparse.ArgumentParser:
     sub.add_parser("migrate", help="apply pending database migrations and list them all")
     backup = sub.add_parser("backup", help="copy the database (SQLite) while the bot runs")
     backup.add_argument("path", metavar="PATH", help="a new file for the copy")
+    sub.add_parser("doctor", help="check the configuration against the real services")
     purge = sub.add_parser("purge", help="delete data past its retention time")
     purge.add_argument("--dry-run", action="store_true", help="only say what would go")
     audit = sub.add_parser("audit", help="the audit log")
@@ -123,6 +125,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return asyncio.run(store_commands.migrate(config, sys.stdout, clock=clock))
         if args.command == "backup":
             return asyncio.run(store_commands.backup(config, args.path, sys.stdout, clock=clock))
+        if args.command == "doctor":
+            return asyncio.run(doctor.doctor(config, sys.stdout, clock=clock))
         if args.command == "audit":
             return asyncio.run(audit_export(config, args.since, sys.stdout, clock=clock))
         if args.command == "triage" and args.triage_command == "export":

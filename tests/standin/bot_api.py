@@ -68,14 +68,16 @@ class BotApiStandIn:
     """In-process Bot API server on 127.0.0.1, running on the current asyncio loop.
 
     One update queue and one state for all tokens (any token is accepted and recorded in
-    ``tokens``). Every request becomes a :class:`Call` in ``calls``; see ``wait_for``,
-    ``fail_next``, ``push_update`` and ``deliver_webhook``. ``allowed_updates`` is ignored.
+    ``tokens``, but those given to ``refuse_token``). Every request becomes a :class:`Call`
+    in ``calls``; see ``wait_for``, ``fail_next``, ``push_update`` and ``deliver_webhook``.
+    ``allowed_updates`` is ignored.
     """
 
     def __init__(self, *, port: int = 0, on_send: Callable[[Call], None] | None = None) -> None:
         self.state = BotState()
         self.log = CallLog()
         self.tokens: set[str] = set()
+        self.refused_tokens: set[str] = set()
         self._requested_port = port
         self._server: HTTPServer | None = None
         self._rules: list[_FailRule] = []
@@ -249,6 +251,17 @@ class BotApiStandIn:
     def clear_failures(self) -> None:
         self._rules.clear()
 
+    def refuse_token(self, token: str) -> None:
+        """Answer every call made with ``token`` as Telegram answers a revoked or mistyped
+        token: 401 Unauthorized (the call is recorded, ``ok=False``)."""
+        self.refused_tokens.add(token)
+
+    def refusal(self, token: str, method: str, params: dict[str, Any]) -> ApiError | None:
+        """The error a call gets before it runs: a refused token, else a scripted failure."""
+        if token in self.refused_tokens:
+            return ApiError(401, "Unauthorized")
+        return self.scripted_failure(method, params)
+
     def scripted_failure(self, method: str, params: dict[str, Any]) -> ApiError | None:
         for rule in self._rules:
             if rule.method not in (method, "*"):
@@ -268,7 +281,7 @@ class BotApiStandIn:
         """Run one (non-long-poll) method and record it."""
         self.tokens.add(token)
         try:
-            failure = self.scripted_failure(method, params)
+            failure = self.refusal(token, method, params)
             if failure is not None:
                 raise failure
             impl = self.state.table.get(method)

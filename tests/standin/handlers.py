@@ -99,7 +99,7 @@ class MethodHandler(BaseHandler):
     async def _get_updates(self, params: dict[str, Any], token: str, at: float) -> None:
         api, state = self.api, self.api.state
         api.tokens.add(token)
-        failure = api.scripted_failure("getUpdates", params)
+        failure = api.refusal(token, "getUpdates", params)
         if failure is None and state.webhook_url:
             failure = ApiError(409, WEBHOOK_ACTIVE)
         if failure is not None:

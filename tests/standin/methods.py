@@ -19,6 +19,7 @@ from .objects import ApiError, Upload
 Params = dict[str, Any]
 
 THREAD_NOT_FOUND = "Bad Request: message thread not found"
+CHAT_NOT_FOUND = "Bad Request: chat not found"
 NOT_MODIFIED = (
     "Bad Request: message is not modified: specified new message content and reply markup "
     "are exactly the same as a current content and reply markup of the message"
@@ -86,8 +87,12 @@ class BotState:
         self.update_waiters: set[asyncio.Future[None]] = set()
         self.webhook_url = ""
         self.webhook_secret: str | None = None
+        # (unix time, message) of the last failed webhook delivery, as getWebhookInfo says it.
+        self.webhook_error: tuple[int, str] | None = None
         self.commands: list[Any] = []
         self.chats: dict[int, dict[str, Any]] = {}
+        self.missing_chats: set[int] = set()  # see forget_chat
+        self.members: dict[tuple[int, int], dict[str, Any]] = {}  # (chat, user): ChatMember
         self.messages: dict[tuple[int, int], dict[str, Any]] = {}
         self.topics: dict[tuple[int, int], dict[str, Any]] = {}
         self.closed_topics: set[tuple[int, int]] = set()
@@ -105,7 +110,9 @@ class BotState:
             "getMe": lambda p: self.bot_user,
             "setWebhook": self.set_webhook,
             "deleteWebhook": self.delete_webhook,
-            "getWebhookInfo": lambda p: o.webhook_info(self.webhook_url, len(self.updates)),
+            "getWebhookInfo": lambda p: o.webhook_info(
+                self.webhook_url, len(self.updates), self.webhook_error
+            ),
             "sendMessage": self.send_message,
             "copyMessage": self.copy_message,
             "forwardMessage": self.forward_message,
@@ -125,6 +132,7 @@ class BotState:
             "getMyCommands": lambda p: self.commands,
             "getFile": self.get_file,
             "getChat": lambda p: o.chat_full_info(self.chat(_int_chat(p.get("chat_id")))),
+            "getChatMember": self.get_chat_member,
         }
         for method in TRUE_METHODS:
             table[method] = lambda p: True
@@ -180,16 +188,62 @@ class BotState:
         if not isinstance(chat, dict) or not isinstance(msg.get("message_id"), int):
             return
         self.chats[chat["id"]] = chat
+        self.missing_chats.discard(chat["id"])  # a message from it: the bot is in it
         self.messages[(chat["id"], msg["message_id"])] = msg
         # Our own ids must stay above anything clients already used.
         if msg["message_id"] >= 100_001:
             self._ids = itertools.count(max(msg["message_id"] + 1, next(self._ids)))
 
     def chat(self, chat_id: int) -> dict[str, Any]:
+        if chat_id in self.missing_chats:
+            raise ApiError(400, CHAT_NOT_FOUND)
         chat = self.chats.get(chat_id)
         if chat is None:
             chat = self.chats[chat_id] = o.chat_for(chat_id)
         return chat
+
+    def set_chat(self, chat_id: int, **fields: Any) -> dict[str, Any]:
+        """Change what getChat says of ``chat_id``, e.g. ``type="group"`` or
+        ``is_forum=False`` for a staff group set up wrong."""
+        chat = self.chat(chat_id)
+        chat.update(fields)
+        return chat
+
+    def forget_chat(self, chat_id: int) -> None:
+        """The bot is not in ``chat_id`` (or no such chat exists): getChat, getChatMember and
+        sends there answer "chat not found", as Telegram does."""
+        self.chats.pop(chat_id, None)
+        self.missing_chats.add(chat_id)
+
+    # ---- members ----------------------------------------------------------------------------
+
+    def bot_as_user(self) -> dict[str, Any]:
+        return {k: self.bot_user[k] for k in o.BOT_USER if k in self.bot_user}
+
+    def set_member(self, chat_id: int, user_id: int, status: str, **rights: bool) -> None:
+        """What getChatMember answers for ``user_id`` in ``chat_id`` (see objects.chat_member),
+        e.g. ``set_member(STAFF, bot_id, "administrator", can_manage_topics=False)``."""
+        user = (
+            self.bot_as_user()
+            if user_id == self.bot_user["id"]
+            else {"id": user_id, "is_bot": False, "first_name": "User"}
+        )
+        self.members[(chat_id, user_id)] = o.chat_member(user, status, **rights)
+
+    def get_chat_member(self, p: Params) -> dict[str, Any]:
+        chat_id = _int_chat(p.get("chat_id"))
+        chat = self.chat(chat_id)
+        user_id = p.get("user_id")
+        if not isinstance(user_id, int):
+            raise ApiError(400, "Bad Request: invalid user_id specified")
+        member = self.members.get((chat_id, user_id))
+        if member is not None:
+            return member
+        # Unset: the bot is an administrator of every group with every right, as the
+        # hotline's staff group is set up; anyone else is a plain member.
+        if user_id == self.bot_user["id"] and chat["type"] in ("group", "supergroup"):
+            return o.chat_member(self.bot_as_user(), "administrator")
+        return o.chat_member({"id": user_id, "is_bot": False, "first_name": "User"}, "member")
 
     # ---- webhooks -------------------------------------------------------------------------
 

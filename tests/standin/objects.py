@@ -90,7 +90,8 @@ def chat_for(chat_id: int) -> dict[str, Any]:
     """A plausible chat for an id the stand-in has not seen in any pushed update.
 
     Positive ids are private chats with a user; negative ids are forum supergroups (the
-    hotline's staff group), which is what the relay code talks to.
+    hotline's staff group), which is what the relay code talks to (``BotState.set_chat``
+    makes one something else).
     """
     if chat_id > 0:
         return {"id": chat_id, "type": "private", "first_name": "User"}
@@ -192,10 +193,50 @@ def chat_full_info(chat: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def webhook_info(url: str, pending: int) -> dict[str, Any]:
-    return {
+def webhook_info(
+    url: str, pending: int, last_error: tuple[int, str] | None = None
+) -> dict[str, Any]:
+    info: dict[str, Any] = {
         "url": url,
         "has_custom_certificate": False,
         "pending_update_count": pending,
         "max_connections": 40,
     }
+    if last_error is not None:
+        info["last_error_date"], info["last_error_message"] = last_error
+    return info
+
+
+# Every right an administrator can hold in a supergroup (ChatMemberAdministrator's fields).
+ADMIN_RIGHTS = (
+    "can_manage_chat",
+    "can_delete_messages",
+    "can_manage_video_chats",
+    "can_restrict_members",
+    "can_promote_members",
+    "can_change_info",
+    "can_invite_users",
+    "can_post_stories",
+    "can_edit_stories",
+    "can_delete_stories",
+    "can_pin_messages",
+    "can_manage_topics",
+)
+
+
+def chat_member(user: dict[str, Any], status: str, **rights: bool) -> dict[str, Any]:
+    """getChatMember's ChatMember of ``status`` (Telegram's names: "creator", "administrator",
+    "member", "left", "kicked"); an administrator holds every right ``rights`` does not
+    take away."""
+    member: dict[str, Any] = {"status": status, "user": user}
+    if status == "administrator":
+        member.update({right: True for right in ADMIN_RIGHTS})
+        member.update(can_be_edited=False, is_anonymous=False)
+        member.update(rights)
+    elif status == "creator":
+        member["is_anonymous"] = False
+    elif status == "kicked":
+        member["until_date"] = 0  # banned for ever
+    elif status not in ("member", "left"):
+        raise ValueError(f"unsupported chat member status {status!r}")
+    return member

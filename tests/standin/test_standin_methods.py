@@ -7,6 +7,7 @@ import json
 import subprocess
 import sys
 from collections.abc import Callable
+from datetime import UTC, datetime
 from pathlib import Path
 
 import httpx
@@ -14,12 +15,17 @@ import pytest
 from telegram import (
     Bot,
     BotCommand,
+    ChatMemberAdministrator,
+    ChatMemberBanned,
+    ChatMemberLeft,
+    ChatMemberMember,
+    ChatMemberOwner,
     InlineKeyboardButton,
     InlineKeyboardMarkup,
     Message,
     Update,
 )
-from telegram.error import BadRequest
+from telegram.error import BadRequest, InvalidToken
 
 from . import updates
 from .bot_api import BotApiStandIn
@@ -98,6 +104,70 @@ async def test_edits_callbacks_and_commands(bot: Bot, standin: BotApiStandIn) ->
     group = await bot.get_chat(STAFF)
     assert private.type == "private" and group.is_forum
     assert await bot.log_out() and await bot.close()
+
+
+async def test_chat_members_and_the_bots_rights(bot: Bot, standin: BotApiStandIn) -> None:
+    me = await bot.get_me()
+    admin = await bot.get_chat_member(STAFF, me.id)  # unset: set up as the README says
+    assert isinstance(admin, ChatMemberAdministrator) and admin.user.username == me.username
+    assert admin.can_manage_topics and admin.can_delete_messages
+    standin.state.set_member(STAFF, me.id, "administrator", can_manage_topics=False)
+    limited = await bot.get_chat_member(STAFF, me.id)
+    assert isinstance(limited, ChatMemberAdministrator)
+    assert not limited.can_manage_topics and limited.can_delete_messages
+    kinds = {"member": ChatMemberMember, "left": ChatMemberLeft, "kicked": ChatMemberBanned,
+             "creator": ChatMemberOwner}
+    for status, kind in kinds.items():
+        standin.state.set_member(STAFF, 5001, status)
+        assert isinstance(await bot.get_chat_member(STAFF, 5001), kind)
+    assert isinstance(await bot.get_chat_member(STAFF, 5002), ChatMemberMember)
+    with pytest.raises(ValueError, match="unsupported"):
+        standin.state.set_member(STAFF, 5001, "restricted")
+
+
+async def test_chats_set_up_otherwise_and_chats_the_bot_is_not_in(
+    bot: Bot, standin: BotApiStandIn
+) -> None:
+    standin.state.set_chat(STAFF, is_forum=False)
+    plain = await bot.get_chat(STAFF)
+    assert plain.type == "supergroup" and not plain.is_forum
+    standin.state.set_chat(-4001, type="group", title="Nhóm cũ", is_forum=False)
+    assert (await bot.get_chat(-4001)).type == "group"
+    standin.state.forget_chat(-1009)
+    with pytest.raises(BadRequest, match="^Chat not found$"):
+        await bot.get_chat(-1009)
+    with pytest.raises(BadRequest, match="^Chat not found$"):
+        await bot.get_chat_member(-1009, 5001)
+    with pytest.raises(BadRequest, match="^Chat not found$"):
+        await bot.send_message(-1009, "x")
+    incoming = updates.text(111, "chào")
+    incoming["message"]["chat"] = {"id": -1009, "type": "supergroup", "title": "Mới"}
+    standin.push_update(incoming)  # a message from it: the bot is in it after all
+    assert (await bot.get_chat(-1009)).title == "Mới"
+
+
+async def test_a_refused_token_gets_401_on_every_method(standin: BotApiStandIn) -> None:
+    standin.refuse_token("999:REVOKED")
+    bad = Bot("999:REVOKED", base_url=standin.base_url)
+    try:
+        with pytest.raises(InvalidToken):
+            await bad.initialize()
+        with pytest.raises(InvalidToken, match="^Unauthorized$"):
+            await bad.get_updates(timeout=0)
+    finally:
+        await bad.shutdown()
+    assert [(c.method, c.status) for c in standin.calls] == [("getMe", 401), ("getUpdates", 401)]
+    async with Bot(TOKEN, base_url=standin.base_url) as good:  # other tokens still work
+        assert (await good.get_me()).username == "hotline_test_bot"
+
+
+async def test_webhook_info_says_the_last_delivery_error(bot: Bot, standin: BotApiStandIn) -> None:
+    assert (await bot.get_webhook_info()).last_error_message is None
+    failed = "Wrong response from the webhook: 502 Bad Gateway"
+    standin.state.webhook_error = (1_800_000_000, failed)
+    info = await bot.get_webhook_info()
+    assert info.last_error_message == failed
+    assert info.last_error_date == datetime.fromtimestamp(1_800_000_000, UTC)
 
 
 async def test_unknown_method_and_case_insensitive_names(standin: BotApiStandIn) -> None:
