@@ -22,6 +22,7 @@ from collections.abc import Awaitable, Callable, Coroutine, Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 from enum import Enum
+from itertools import zip_longest
 from typing import Any
 
 from bot.store.port import EdgeStore
@@ -29,7 +30,7 @@ from flows.counsellor import StaffDesk
 from flows.dispatch import Dispatcher
 from flows.messages import Handled, Incoming, StaffIncoming
 from flows.ports import Clock
-from flows.store import REPLAY_LEASE, InboundEvent
+from flows.store import REPLAY_LEASE, InboundEvent, person_key
 
 log = logging.getLogger(__name__)
 
@@ -96,9 +97,15 @@ class Receiving:
         """Write raw events to the inbox; how many were new. A batch in which a message
         signals danger at a glance (rules only: the full assessment runs once, when it is
         handled) is written ahead of ordinary work."""
+        decoded = list(decoded)
         urgent = any(isinstance(r, Incoming) and self.dispatcher.urgent_at_a_glance(r)
                      for r in decoded)
-        return await self.store.record_inbound(events, urgent=urgent)
+        # Each citizen's event names its person: a later one waits for an earlier one that
+        # another instance has not handled yet (Dispatcher.handle).
+        named = [replace(e, person=person_key(r.channel, r.user_id))
+                 if isinstance(r, Incoming) and not e.person else e
+                 for e, r in zip_longest(events, decoded[:len(events)])]
+        return await self.store.record_inbound(named, urgent=urgent)
 
     async def receive(
         self, event: InboundEvent, received: Received | None, *, deadline: float,

@@ -300,9 +300,9 @@ class PostgresStore(SqlStoreBase):
             unit = _OnConnection(conn)
             for e in events:
                 new += await unit.execute(
-                    "INSERT INTO inbox (channel, event_id, payload, received_at) VALUES"
-                    " (?, ?, ?, ?) ON CONFLICT (channel, event_id) DO NOTHING",
-                    (e.channel, e.event_id, e.payload, ts(e.received_at)),
+                    "INSERT INTO inbox (channel, event_id, payload, received_at, person_key)"
+                    " VALUES (?, ?, ?, ?, ?) ON CONFLICT (channel, event_id) DO NOTHING",
+                    (e.channel, e.event_id, e.payload, ts(e.received_at), e.person),
                 )
         return new
 

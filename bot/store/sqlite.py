@@ -177,9 +177,10 @@ class SqliteStore(SqlStoreBase):
         async with self.lock.hold(URGENT if urgent else WORK):
             before = self.db.total_changes
             await self.db.executemany(
-                "INSERT INTO inbox (channel, event_id, payload, received_at) VALUES"
-                " (?, ?, ?, ?) ON CONFLICT (channel, event_id) DO NOTHING",
-                [(e.channel, e.event_id, e.payload, ts(e.received_at)) for e in events],
+                "INSERT INTO inbox (channel, event_id, payload, received_at, person_key)"
+                " VALUES (?, ?, ?, ?, ?) ON CONFLICT (channel, event_id) DO NOTHING",
+                [(e.channel, e.event_id, e.payload, ts(e.received_at), e.person)
+                 for e in events],
             )
             return self.db.total_changes - before
 

@@ -14,6 +14,7 @@ from bot.config import build_config
 from bot.store.postgres import PostgresStore
 from flows.cases import CaseStatus, claim_data
 from flows.messages import Outgoing
+from flows.store import InboundEvent, person_key
 from tests.conftest import Clock
 from tests.contract.conftest import postgres_dies
 from tests.factories import make_incoming
@@ -146,6 +147,44 @@ async def test_a_reply_queued_on_one_instance_wakes_the_other(
             await tx.outbox.enqueue("zalo", "44", Outgoing("Xin chào"), clock())
         woken = {await asyncio.wait_for(heard.get(), 5), await asyncio.wait_for(heard.get(), 5)}
         assert woken == {"telegram", "zalo"}  # one wake per channel of the commit
+    finally:
+        await two.close()
+        await one.close()
+
+
+async def test_a_persons_later_message_on_one_instance_waits_for_the_earlier_one_on_another(
+    postgres_url: str, clock: Clock
+) -> None:
+    """Each instance handles what it received; the person's replies still come in the order
+    they wrote."""
+    empty_tables(postgres_url)
+    config = build_config({"database": {"url": postgres_url}}, env={})
+    one, two = await open_core(config, clock=clock), await open_core(config, clock=clock)
+    try:
+        first = make_incoming("/start", user="42", event_id="a")
+        later = make_incoming("/help", user="42", event_id="b")
+        key = person_key("telegram", "42")
+        for message in (first, later):  # kept in this order, by the two instances
+            await one.store.record_inbound([InboundEvent("telegram", message.event_id, "{}",
+                                                         clock(), key)])
+        waiting = asyncio.create_task(two.dispatcher.handle(later))
+        await asyncio.sleep(0.3)
+        assert not waiting.done(), "the later message did not wait for the earlier one"
+        await one.dispatcher.handle(first)
+        await asyncio.wait_for(waiting, 5)
+        person = await one.store.views.person("telegram", "42")
+        assert person is not None
+        history = await one.store.views.history(person.id)
+        assert [m.text for m in history if m.direction == "in"] == ["/start", "/help"]
+
+        emergency = make_incoming("Cứu tôi với, có người đang đánh tôi", user="43",
+                                  event_id="c")
+        await one.store.record_inbound([InboundEvent("telegram", "x", "{}", clock(),
+                                                     person_key("telegram", "43")),
+                                        InboundEvent("telegram", "c", "{}", clock(),
+                                                     person_key("telegram", "43"))])
+        handled = await asyncio.wait_for(two.dispatcher.handle(emergency), 2)
+        assert handled.replies  # answered at once: an emergency waits for nothing
     finally:
         await two.close()
         await one.close()

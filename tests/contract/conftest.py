@@ -47,7 +47,8 @@ async def postgres_dies(store: Store) -> None:
     """A process on PostgreSQL dies: the server drops its sessions, and what they held."""
     assert isinstance(store, PostgresStore)
     with psycopg.connect(store.url, autocommit=True) as conn:
-        conn.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+        # With a timeout, it returns once the sessions are gone (and their locks with them).
+        conn.execute("SELECT pg_terminate_backend(pid, 5000) FROM pg_stat_activity"
                      " WHERE application_name = %s AND pid != pg_backend_pid()",
                      (store.session_name,))
 

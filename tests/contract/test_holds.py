@@ -120,3 +120,20 @@ async def test_a_channel_setting_is_seen_by_every_instance(
     await one.tokens.remember_setting("telegram_webhook:123", "digest-1")
     await one.tokens.remember_setting("telegram_webhook:123", "digest-2")
     assert await two.tokens.setting("telegram_webhook:123") == "digest-2"
+
+
+async def test_a_persons_earlier_unhandled_event_is_seen_by_every_instance(
+    pair: tuple[EdgeStore, EdgeStore], clock: Clock
+) -> None:
+    one, two = pair
+    lan, hoa = "telegram:1", "telegram:2"
+    await one.record_inbound([InboundEvent("telegram", "a", "{}", clock(), lan),
+                              InboundEvent("telegram", "b", "{}", clock(), hoa)])
+    await two.record_inbound([InboundEvent("telegram", "c", "{}", clock(), lan)])
+    assert await two.inbox.earlier_unhandled("telegram", "c", lan)
+    assert not await two.inbox.earlier_unhandled("telegram", "a", lan)  # the first
+    assert not await two.inbox.earlier_unhandled("telegram", "b", hoa)  # another person's
+    async with one.transaction() as tx:
+        await tx.inbox.mark_processed("telegram", "a", clock())
+    assert not await one.inbox.earlier_unhandled("telegram", "c", lan)
+    assert not await one.inbox.earlier_unhandled("telegram", "never-kept", lan)

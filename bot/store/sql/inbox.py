@@ -34,15 +34,26 @@ class InboxSql(SqlFamily):
             (channel, event_id, ts(at), ts(at)),
         )
 
+    async def earlier_unhandled(self, channel: str, event_id: str, person: str) -> bool:
+        if not person:
+            return False
+        rows = await self.ex.fetch(
+            "SELECT 1 FROM inbox WHERE channel = ? AND person_key = ? AND processed_at IS NULL"
+            " AND payload != '' AND rowid < (SELECT rowid FROM inbox WHERE channel = ?"
+            " AND event_id = ?) LIMIT 1",
+            (channel, person, channel, event_id),
+        )
+        return bool(rows)
+
     async def unprocessed(self, channel: str) -> list[InboundEvent]:
         rows = await self.ex.fetch(
-            "SELECT channel, event_id, payload, received_at FROM inbox"
+            "SELECT channel, event_id, payload, received_at, person_key FROM inbox"
             " WHERE channel = ? AND processed_at IS NULL AND payload != ''"
             " ORDER BY received_at, rowid",
             (channel,),
         )
         return [
-            InboundEvent(r[0], r[1], r[2], required_ts(r[3])) for r in rows
+            InboundEvent(r[0], r[1], r[2], required_ts(r[3]), r[4]) for r in rows
         ]
 
     async def claim(
@@ -61,9 +72,9 @@ class InboxSql(SqlFamily):
             "UPDATE inbox SET lease_owner = ?, lease_until = ? WHERE channel = ?"
             f" AND processed_at IS NULL AND payload != ''{before}"
             " AND (lease_until IS NULL OR lease_until <= ? OR lease_owner = ?)"
-            " RETURNING channel, event_id, payload, received_at, rowid",
+            " RETURNING channel, event_id, payload, received_at, rowid, person_key",
             (worker, ts(now + lease), channel,
              *(() if received_before is None else (ts(received_before),)), ts(now), worker),
         )
         ordered = sorted(rows, key=lambda r: (r["received_at"], r["rowid"]))
-        return [InboundEvent(r[0], r[1], r[2], required_ts(r[3])) for r in ordered]
+        return [InboundEvent(r[0], r[1], r[2], required_ts(r[3]), r[5]) for r in ordered]
