@@ -61,9 +61,10 @@ class Core:
                                            category=case_label(self.services, case))
 
     async def case_card(self, case: Case) -> Outgoing:
-        """Everything a counsellor needs before answering: summary, signals, answers, the
-        person's earlier cases and the conversation so far; the claim button while waiting,
-        and the level buttons while the case is open."""
+        """Everything a counsellor needs before answering: summary, signals, answers, tags,
+        the person's earlier cases and the conversation so far, and once closed the person's
+        rating; the claim button while waiting, and the level buttons while the case is
+        open."""
         card = await self.store.views.case_card(case.id)
         history = [m for m in (card.history if card else ())
                    if m.direction in ("in", "out", "staff")]
@@ -74,6 +75,7 @@ class Core:
             opened=case.created_at.astimezone(self.config.hotline.tz).strftime("%H:%M %d/%m"),
             earlier=card.earlier if card else (),
             history=history, counsellor=staff.name_of(case.claimed_by),
+            tags=await self.store.case_tags.of(case.id),
         )
         return Outgoing(text, buttons=self.card_buttons(case), priority=case.priority)
 

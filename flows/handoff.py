@@ -225,10 +225,12 @@ async def rate(turn: Turn) -> Step:
         await turn.tx.cases.update(case.id, details=details)
         await turn.tx.audit.record("person", "case_rated", turn.now, case_id=case.id,
                             detail=f"rating={score}")
+    # The counsellors read the rating on the case's card.
     return Step(route="handoff", flow=FlowName.MENU,
                 data={"rating_comment_case": case_id},
                 replies=[Outgoing(turn.text("rating_thanks", score=score),
-                                  buttons=((turn.button("skip", RATE_SKIP),),))])
+                                  buttons=((turn.button("skip", RATE_SKIP),),))],
+                staff=[card_refresh(case)] if case is not None else [])
 
 
 async def rating_comment(turn: Turn) -> Step | None:
@@ -236,10 +238,13 @@ async def rating_comment(turn: Turn) -> Step | None:
     case_id = turn.data.get("rating_comment_case")
     if not case_id:
         return None
+    staff: list[StaffPost] = []
     if turn.incoming.kind is IncomingKind.TEXT and turn.incoming.text.strip():
         case = await turn.tx.cases.get(int(case_id))
         if case is not None:
             details = dict(case.details) | {"rating_comment": turn.incoming.text.strip()[:1000]}
             await turn.tx.cases.update(case.id, details=details)
+            staff.append(card_refresh(case))  # the comment too is on the card
     return Step(route="handoff", flow=FlowName.MENU, data={},
-                replies=[Outgoing(turn.text("rating_comment_thanks"), buttons=main_menu(turn))])
+                replies=[Outgoing(turn.text("rating_comment_thanks"), buttons=main_menu(turn))],
+                staff=staff)

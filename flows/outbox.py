@@ -46,9 +46,7 @@ def undeliverable_step(services: Services, delivery: Delivery, reason: str) -> S
     if delivery.case_id is None or delivery.channel == STAFF_CHANNEL:
         return None
     text = services.render.render(
-        "staff_undeliverable", case_id=delivery.case_id, reason=reason,
-        window="zalo_window" in reason,
-    )
+        "staff_undeliverable", case_id=delivery.case_id, why=undeliverable_why(reason))
     notices = []
     if delivery.message.priority is not Priority.NORMAL:
         staff = services.staff
@@ -57,3 +55,17 @@ def undeliverable_step(services: Services, delivery: Delivery, reason: str) -> S
     return Step(route="undeliverable", case_id=delivery.case_id, notices=notices,
                 staff=[StaffPost(text, case_id=delivery.case_id,
                                  priority=delivery.message.priority)])
+
+
+def undeliverable_why(reason: str) -> str:
+    """What a channel's reason for giving up means for the counsellors, as a word their
+    template says in Vietnamese (the reason itself, in the channel's English, is logged)."""
+    if "zalo_window" in reason:
+        return "window"  # Zalo's 7 days since the person's last message are over
+    if reason.startswith("forbidden"):
+        return "blocked"  # the person blocked the bot or left the chat
+    if reason.startswith("bad request"):
+        return "rejected"  # the channel refused this message
+    if reason.startswith("gave up after"):
+        return "retries"
+    return "other"

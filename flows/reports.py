@@ -33,8 +33,14 @@ def percentile(values: Sequence[float], q: float) -> float:
 
 
 def minutes_waiting(case: Case, now: datetime) -> int:
-    """Whole minutes since the case was opened (rounded down: 59 s is 0 minutes)."""
-    return int((now - case.created_at).total_seconds() // 60)
+    """Whole minutes since the case was opened (rounded down: 59 s is 0 minutes, which the
+    staff templates say as "chưa tới 1 phút", never "0 phút": staff_words.j2 `waited`)."""
+    return minutes_since(case.created_at, now)
+
+
+def minutes_since(at: datetime, now: datetime) -> int:
+    """Whole minutes from `at` to `now`, rounded down."""
+    return int((now - at).total_seconds() // 60)
 
 
 # ---------------------------------------------------------------- the queue
@@ -52,6 +58,58 @@ class QueueRow:
 def queue_rows(cases: Sequence[Case], now: datetime, label: CaseLabel) -> tuple[QueueRow, ...]:
     """The waiting cases in the order given (the store's: priority, then waiting time)."""
     return tuple(QueueRow(c, minutes_waiting(c, now), label(c)) for c in cases)
+
+
+# ---------------------------------------------------------------- the cases being worked
+
+
+@dataclass(frozen=True)
+class ActiveRow:
+    """One case a counsellor has, as staff see it in /dangxuly."""
+
+    case: Case
+    minutes: int  # since the counsellor took it, whole minutes
+    category: str  # `case_label`; "" when nothing is known
+    tags: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class OwnerCases:
+    """The active cases of one counsellor, the most urgent first."""
+
+    staff_id: int | None
+    name: str  # display name; "" when the staff list no longer names them
+    rows: tuple[ActiveRow, ...]
+
+
+@dataclass(frozen=True)
+class ActiveDesk:
+    """Who works which case now, and how many wait for someone."""
+
+    owners: tuple[OwnerCases, ...]  # in the staff list's order; unknown owners last
+    active: int
+    waiting: int
+
+
+def active_desk(
+    active: Sequence[Case], waiting: int, now: datetime, label: CaseLabel,
+    names: Mapping[int, str], tags: Mapping[int, Sequence[str]],
+) -> ActiveDesk:
+    """The active cases grouped by the counsellor who has them; `names` is the staff list
+    (staff id -> display name, in its order)."""
+    by_owner: dict[int | None, list[Case]] = {}
+    for case in active:
+        by_owner.setdefault(case.claimed_by, []).append(case)
+    order = [i for i in names if i in by_owner] + [i for i in by_owner if i not in names]
+    owners = []
+    for staff_id in order:
+        cases = sorted(by_owner[staff_id],
+                       key=lambda c: (c.priority.rank, c.claimed_at or c.created_at, c.id))
+        rows = tuple(ActiveRow(c, minutes_since(c.claimed_at or c.created_at, now), label(c),
+                               tuple(tags.get(c.id, ()))) for c in cases)
+        name = names.get(staff_id, "") if staff_id is not None else ""
+        owners.append(OwnerCases(staff_id, name, rows))
+    return ActiveDesk(tuple(owners), len(active), waiting)
 
 
 # ---------------------------------------------------------------- today's figures

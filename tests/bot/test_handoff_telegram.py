@@ -225,3 +225,36 @@ async def test_the_counsellor_is_told_when_a_message_cannot_reach_the_person(
     api.fail_next("sendMessage", status=403, chat_id=PERSON)  # the person blocked the bot
     await step(api, updates.group_text(STAFF_CHAT, HOA, "Em ơi?", thread_id=thread),
                sent(STAFF_CHAT, "chưa gửi được", thread))
+
+
+async def test_a_canned_reply_sent_with_mau_reaches_the_person_and_tags_show_on_the_card(
+    bot: Running, api: BotApiStandIn
+) -> None:
+    # The supervisor writes the canned reply once, in General.
+    await step(api, updates.group_text(STAFF_CHAT, 6001, "/mau luu chao Chào em, chị là"
+                                       " tư vấn viên của trung tâm.\nEm cứ kể, chị đang nghe."),
+               sent(STAFF_CHAT, "Đã thêm mẫu «chao»"))
+    thread = await open_case(api)
+    await step(api, staff_callback(HOA, "case:claim:1", thread), sent(PERSON, "Chị Hoa"))
+    # Chị Hoa sends it in the case's topic: the person reads it under her name.
+    since = api.mark()
+    api.push_update(updates.group_text(STAFF_CHAT, HOA, "/mau Chào", thread_id=thread))
+    delivered = await api.wait_for(sent(PERSON, "Chị Hoa (tư vấn viên): Chào em"), since=since)
+    assert delivered.params["text"].endswith("Em cứ kể, chị đang nghe.")
+    await api.wait_for(sent(STAFF_CHAT, "đã gửi mẫu «chao»", thread), since=since)
+    # A tag: said in the topic and shown on the card.
+    since = api.mark()
+    api.push_update(updates.group_text(STAFF_CHAT, HOA, "/tag tái phát", thread_id=thread))
+    await api.wait_for(sent(STAFF_CHAT, "đã gắn nhãn #tai-phat", thread), since=since)
+    edit = await api.wait_for(lambda c: c.method == "editMessageText", since=since)
+    assert "Nhãn: #tai-phat" in edit.params["text"]
+    # Closed and rated: the rating is on the card.
+    since = api.mark()
+    api.push_update(updates.group_text(STAFF_CHAT, HOA, "/dong 1", thread_id=thread))
+    await api.wait_for(sent(PERSON, "từ 1 (chưa tốt) đến 5"), since=since)
+    since = api.mark()
+    api.push_update(updates.callback(PERSON, "rate:5"))
+    edit = await api.wait_for(lambda c: c.method == "editMessageText"
+                              and "Đánh giá của người dùng: 5/5" in c.params["text"],
+                              since=since)
+    assert "Trạng thái: đã đóng · Chị Hoa · kết quả: đã tư vấn" in edit.params["text"]

@@ -105,6 +105,11 @@ class PeopleSql(SqlFamily):
             (person_id, *keep),
         )
         await self.ex.execute(
+            f"DELETE FROM case_tags WHERE case_id IN (SELECT id FROM cases"
+            f" WHERE person_id = ? AND id NOT IN ({marks}))",
+            (person_id, *keep),
+        )
+        await self.ex.execute(
             f"DELETE FROM cases WHERE person_id = ? AND id NOT IN ({marks})", (person_id, *keep)
         )
         await self.ex.execute("DELETE FROM answer_feedback WHERE person_id = ?", (person_id,))

@@ -35,6 +35,8 @@ def purge_targets(now: datetime, policy: RetentionPolicy) -> list[tuple[str, str
          params),
         ("triage corrections",
          f"triage_corrections WHERE case_id IN (SELECT id FROM cases WHERE {closed})", params),
+        ("case tags", f"case_tags WHERE case_id IN (SELECT id FROM cases WHERE {closed})",
+         params),
         ("closed cases", f"cases WHERE {closed}", params),
         ("conversations without a case", "messages WHERE case_id IS NULL AND created_at < ?",
          [conversation]),
