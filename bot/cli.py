@@ -10,6 +10,7 @@
     hotline migrate              apply pending migrations and list them
     hotline backup PATH          copy the SQLite database while it runs (PostgreSQL: pg_dump)
     hotline doctor               check the configuration against the database, Telegram, Zalo
+    hotline report --from D --to D [--format csv|html]   a period's cases, or its report
 """
 
 from __future__ import annotations
@@ -92,6 +93,14 @@ def parser() -> argparse.ArgumentParser:
     triage_export_p.add_argument("--output", help="write to this file (default: stdout)")
     triage_eval_p = triage_sub.add_parser("eval", help="triage's figures on a labelled file")
     triage_eval_p.add_argument("file", metavar="FILE", help="labelled messages, YAML or JSONL")
+    report = sub.add_parser("report", help="a period's cases as CSV, or the printable report")
+    report.add_argument("--from", dest="start", required=True, metavar="YYYY-MM-DD",
+                        help="the first day (the centre's time zone)")
+    report.add_argument("--to", dest="end", required=True, metavar="YYYY-MM-DD",
+                        help="the last day, included (at most 366 days in all)")
+    report.add_argument("--format", choices=("csv", "html"), default="csv",
+                        help="csv: one row per case (UTF-8 with BOM); html: the printable report")
+    report.add_argument("--output", help="write to this file (default: stdout)")
     return p
 
 
@@ -134,6 +143,11 @@ def main(argv: Sequence[str] | None = None) -> int:
                                              clock=clock))
         if args.command == "triage":
             return triage_eval(config, args.file, sys.stdout)
+        if args.command == "report":
+            from bot.reporting.command import report
+
+            return asyncio.run(report(config, args.start, args.end, args.format, args.output,
+                                      sys.stdout, clock=clock))
     except ConfigError as exc:
         print(f"hotline: configuration error: {exc}", file=sys.stderr)
         return 2

@@ -137,7 +137,7 @@ def _cross_problems(
 def _template_problems(knowledge_dir: Path) -> list[Problem]:
     out: list[Problem] = []
     env = jinja2.Environment(autoescape=False)  # parse only; rendering settings do not matter
-    for path in sorted((knowledge_dir / "templates").glob("*.j2")):
+    for path in sorted((knowledge_dir / "templates").rglob("*.j2")):  # report/ too
         where = _where(path, knowledge_dir)
         try:
             env.parse(path.read_text(encoding="utf-8"))

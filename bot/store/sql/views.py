@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from bot.store.sql.report_views import PeriodSql
 from bot.store.sql.unit import Repositories
 from flows.cases import Case
 from flows.store import (
@@ -15,6 +16,7 @@ from flows.store import (
     DayRecord,
     Delivery,
     GapQuestion,
+    PeriodRecord,
     Person,
     StoredMessage,
 )
@@ -25,6 +27,7 @@ class SqlViews:
 
     def __init__(self, read: Repositories) -> None:
         self.read = read
+        self.reports = PeriodSql(read.ex)
 
     async def person(self, channel: str, external_id: str) -> Person | None:
         return await self.read.people.find(channel, external_id)
@@ -84,3 +87,8 @@ class SqlViews:
 
     async def deliveries(self, channel: str) -> list[tuple[Delivery, datetime | None]]:
         return await self.read.outbox.deliveries(channel)
+
+    async def period(
+        self, start: datetime, end: datetime, previous_start: datetime
+    ) -> PeriodRecord:
+        return await self.reports.period(start, end, previous_start)
