@@ -183,6 +183,7 @@ def load_services(config: Config, clock: Clock) -> Services:
         staff=config.staff,
         policy=config.policy.settings,
         retention=config.retention,
+        web_url=config.web.public_url,
     )
 
 
@@ -335,6 +336,10 @@ def web_server(core: Core, channels: list[Channel]) -> WebServer | None:
     """One Starlette app under one uvicorn: every channel's routes and /healthz; none when
     no channel has routes (Telegram polling alone needs no web server)."""
     routes = [route for channel in channels for route in channel.routes()]
+    if core.config.web.public_url:
+        from bot.webconsole.routes import console_routes
+
+        routes += console_routes(core)
     if not routes:
         return None
     import uvicorn

@@ -110,6 +110,9 @@ class WebConfig:
 
     listen: str = "127.0.0.1"
     port: int = 8090
+    # The web console's address as staff reach it, through the centre's HTTPS proxy (sign-in
+    # links point here); empty: no web console.
+    public_url: str = ""
 
 
 @dataclass(frozen=True)
@@ -368,9 +371,13 @@ def _web(s: Section) -> WebConfig:
     cfg = WebConfig(
         listen=s.get("listen", d.listen, as_text).strip(),
         port=s.get("port", d.port, as_int),
+        public_url=s.get("public_url", d.public_url, as_text).strip().rstrip("/"),
     )
     if not 1 <= cfg.port <= 65535:
         raise ConfigError(f"web.port: {cfg.port} is not a port number")
+    if cfg.public_url and not cfg.public_url.startswith(("https://", "http://")):
+        raise ConfigError(f"web.public_url: {cfg.public_url!r} must start with https://"
+                          " (or http:// on a closed network)")
     return cfg
 
 

@@ -5,7 +5,9 @@ logged in the audit log. In a case's topic, what the counsellor writes reaches t
 (under the counsellor's display name, never their account); `!text` or /ghichu is a private
 note; /dong closes with an outcome; /chuyen hands the case to another counsellor; /muc and
 /loai (and the level buttons on the case card) correct triage's level and category
-(flows/corrections.py).
+(flows/corrections.py); /mau sends a supervisor's canned reply (flows/canned.py) and /tag
+labels the case (flows/tags.py). Anywhere in the group: /hangcho, /dangxuly (who works which
+case), /cua_toi, /thongke, /mau (the list) and /help (staff_help.j2, every command).
 
 Button data on staff posts is read here (`parse_case_button`): the claim button's through
 `flows.cases.parse_claim`, next to `claim_data` that builds it, the level buttons' through
@@ -21,14 +23,14 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
-from flows import corrections, handoff
+from flows import canned, case_reply, corrections, handoff, tags
 from flows.cases import Case, CaseStatus, StaffPost, card_refresh, closing_post, parse_claim
 from flows.messages import Handled, Outgoing, Priority, StaffIncoming
 from flows.ordering import KeyedLocks
 from flows.outbox import write_step
 from flows.ports import Services
-from flows.reports import case_label, day_figures, queue_rows
-from flows.staff import staff_actor
+from flows.reports import active_desk, case_label, day_figures, queue_rows
+from flows.staff import WEB, staff_actor
 from flows.staff_turn import StaffTurn
 from flows.store import Store
 from flows.turn import FlowName, Notice, PersonFlow, Step
@@ -76,16 +78,18 @@ class StaffDesk:
         self.locks = KeyedLocks()
 
     async def handle(self, incoming: StaffIncoming) -> Handled:
-        async with self.locks.hold(("staff", incoming.thread_id or incoming.button)):
+        where = incoming.thread_id or incoming.button or f"case:{incoming.case_id}"
+        async with self.locks.hold(("staff", where)):
             async with self.store.transaction() as tx:
                 if await tx.inbox.is_processed(incoming.channel, incoming.event_id):
                     return Handled(route="duplicate")
                 turn = StaffTurn(incoming, tx, self.services)
                 step = await self.route(turn)
                 answers = tuple(step.replies)
-                if not incoming.button:
+                if not incoming.button and incoming.channel != WEB:
                     # A reply to a command or message is posted where the staff member wrote;
-                    # a reply to a button press is shown to them alone (the channel's popup).
+                    # a reply to a button press is shown to them alone (the channel's popup),
+                    # as is one to an action on the web console's page.
                     here = await _case_of(turn)
                     step.staff = [turn.here(r.text, here) for r in answers] + step.staff
                     answers = ()
@@ -108,11 +112,13 @@ class StaffDesk:
             if pressed.action == "level" and pressed.level is not None:
                 return await corrections.set_level(turn, case, pressed.level)
             return await claim(turn, case)
-        case = await turn.tx.cases.by_thread(incoming.thread_id) if incoming.thread_id else None
+        case = await _case_of(turn)
         command = incoming.command
         if command in GENERAL_COMMANDS:
             return await GENERAL_COMMANDS[command](turn, case)
         if case is None:
+            if command in CASE_COMMANDS:  # ours, so say where it works
+                return _say(turn, None, turn.text("staff_case_only", command=command))
             return Step(route="staff_general")  # conversation in General is not relayed
         if command in CASE_COMMANDS:
             return await CASE_COMMANDS[command](turn, case)
@@ -156,8 +162,7 @@ async def claim(turn: StaffTurn, case: Case | None) -> Step:
 
 
 def _owns(turn: StaffTurn, case: Case) -> bool:
-    actor = turn.staff_id
-    return case.claimed_by == actor or turn.services.staff.directory.is_supervisor(actor)
+    return case_reply.owns(turn, case)
 
 
 def _say(turn: StaffTurn, case: Case | None, text: str) -> Step:
@@ -165,24 +170,15 @@ def _say(turn: StaffTurn, case: Case | None, text: str) -> Step:
 
 
 async def relay(turn: StaffTurn, case: Case) -> Step:
+    """What the counsellor writes in the case's topic goes to the person (flows/case_reply.py)."""
     incoming = turn.incoming
-    if case.status == CaseStatus.WAITING:
-        return _say(turn, case, turn.text("staff_claim_first", case=case))
-    if not case.is_open:
-        return _say(turn, case, turn.text("staff_case_closed", case=case))
-    if not _owns(turn, case):
-        return _say(turn, case, turn.text("staff_not_yours", case=case))
+    refused = case_reply.refusal(turn, case)
+    if refused is not None:
+        return _say(turn, case, refused)
     kind = incoming.attachment.kind if incoming.attachment else "text"
-    await turn.tx.messages.add(case.person_id, "staff", kind, incoming.text, turn.now,
-                              event_id=incoming.event_id, case_id=case.id,
-                              meta={"by": turn.staff_id, "edited": incoming.edited})
-    await turn.tx.cases.mark_first_reply(case.id, turn.now)
-    text = turn.text("counsellor_message", name=turn.actor_name, text=incoming.text,
-                     edited=incoming.edited, kind=kind)
     copy_from = incoming.message_ref if incoming.attachment else ""
-    message = Outgoing(text, copy_from=copy_from, priority=case.priority)
-    return Step(route="relay", notices=[Notice(case.channel, case.external_id, message)],
-                case_id=case.id)
+    return await case_reply.send_to_person(turn, case, incoming.text, kind=kind,
+                                           copy_from=copy_from)
 
 
 async def note(turn: StaffTurn, case: Case | None) -> Step:
@@ -271,22 +267,45 @@ async def show_stats(turn: StaffTurn, case: Case | None) -> Step:
     return _say(turn, case, turn.text("staff_stats", day=day))
 
 
+async def active_cases(turn: StaffTurn, case: Case | None) -> Step:
+    """/dangxuly: every case a counsellor has now, by counsellor, and how many wait."""
+    await _viewed(turn, "active")
+    open_cases = await turn.tx.cases.open()
+    active = [c for c in open_cases if c.status == CaseStatus.ACTIVE]
+    tagged = await turn.tx.case_tags.of_cases([c.id for c in active])
+    desk = active_desk(active, len(open_cases) - len(active), turn.now,
+                       lambda c: case_label(turn.services, c),
+                       turn.services.staff.directory.counsellor_names(), tagged)
+    return _say(turn, case, turn.text("staff_active", desk=desk))
+
+
+async def staff_help(turn: StaffTurn, case: Case | None) -> Step:
+    """/help: every staff command, one line each (staff_help.j2)."""
+    return _say(turn, case, turn.text("staff_help", outcomes=turn.services.staff.outcomes))
+
+
 async def claim_here(turn: StaffTurn, case: Case | None) -> Step:
     return await claim(turn, case)
 
 
+# Commands that work anywhere in the staff group (General or a case's topic), and those of a
+# case's topic. staff_help.j2 lists every one of them.
 GENERAL_COMMANDS: dict[str, StaffHandler] = {
     "hangcho": show_queue,
+    "dangxuly": active_cases,
     "cua_toi": my_cases,
     "thongke": show_stats,
+    "mau": canned.canned_command,
+    "help": staff_help,
 }
 CASE_COMMANDS: dict[str, StaffHandler] = {
+    "nhan": claim_here,
     "dong": close,
     "chuyen": transfer,
     "ghichu": note,
-    "nhan": claim_here,
     "muc": corrections.level_command,
     "loai": corrections.category_command,
+    "tag": tags.tag_command,
 }
 
 
@@ -294,6 +313,8 @@ CASE_COMMANDS: dict[str, StaffHandler] = {
 
 
 async def _case_of(turn: StaffTurn) -> Case | None:
+    if turn.incoming.case_id is not None:
+        return await turn.tx.cases.get(turn.incoming.case_id)
     thread = turn.incoming.thread_id
     return await turn.tx.cases.by_thread(thread) if thread else None
 

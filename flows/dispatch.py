@@ -10,6 +10,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Awaitable, Callable
 from dataclasses import replace
 
@@ -20,6 +21,7 @@ from flows.outbox import write_step
 from flows.ports import Assessment, Services
 from flows.store import Store, person_key
 from flows.turn import FlowName, Step, Turn
+from flows.web_sign_in import is_sign_in, sign_in
 
 FlowHandler = Callable[[Turn], Awaitable[Step]]
 
@@ -142,6 +144,12 @@ def describe(incoming: Incoming) -> tuple[str, dict[str, object]]:
     return incoming.text, meta
 
 
+# How long a message waits for the person's earlier ones another instance is handling:
+# handling takes milliseconds, a busy instance a second or two.
+EARLIER_WAIT_STEP = 0.02
+EARLIER_WAIT_LOOKS = 150  # 3 s
+
+
 class Dispatcher:
     def __init__(self, store: Store, services: Services) -> None:
         self.store = store
@@ -152,10 +160,30 @@ class Dispatcher:
         self.locks = KeyedLocks()
 
     async def handle(self, incoming: Incoming) -> Handled:
+        await self._after_earlier(incoming)
         async with self.locks.hold((incoming.channel, incoming.user_id)):
             return await self._handle(incoming)
 
+    async def _after_earlier(self, incoming: Incoming) -> None:
+        """Let the person's earlier messages go first: on several instances, each handles
+        what it received, and the one holding an earlier message may reach the person's
+        lock after the one holding a later message. Bounded (an earlier message left by an
+        instance that died is picked up later, and this one does not wait for that), and
+        never for a message that signals danger: an emergency waits for nothing."""
+        key = person_key(incoming.channel, incoming.user_id)
+        earlier = self.store.inbox.earlier_unhandled
+        if not await earlier(incoming.channel, incoming.event_id, key):
+            return  # the usual case, at the cost of one indexed read
+        if self.urgent_at_a_glance(incoming):
+            return
+        for _ in range(EARLIER_WAIT_LOOKS):
+            await asyncio.sleep(EARLIER_WAIT_STEP)
+            if not await earlier(incoming.channel, incoming.event_id, key):
+                return
+
     async def _handle(self, incoming: Incoming) -> Handled:
+        if is_sign_in(incoming):
+            return await self._sign_in(incoming)
         # Triage's one full assessment of this message, made before queueing for the store so
         # that a message that signals danger is handled ahead of ordinary ones.
         assessment = await self.assess(incoming)
@@ -218,6 +246,17 @@ class Dispatcher:
                                replies=[Outgoing(self.services.render.render("error"))])
                 await write_step(tx, apology, incoming.channel, incoming.user_id, person.id, now)
                 await tx.inbox.mark_processed(incoming.channel, incoming.event_id, now)
+
+    async def _sign_in(self, incoming: Incoming) -> Handled:
+        """A staff member asks for a web console link: no person, history or case."""
+        async with self.store.transaction(
+                person=person_key(incoming.channel, incoming.user_id)) as tx:
+            if await tx.inbox.is_processed(incoming.channel, incoming.event_id):
+                return Handled(route="duplicate")
+            now = self.services.clock()
+            step = await sign_in(tx, self.services, incoming, now)
+            await tx.inbox.mark_processed(incoming.channel, incoming.event_id, now)
+        return Handled(route=step.route, replies=tuple(step.replies))
 
     async def route(self, turn: Turn, assessment: Assessment | None) -> Step:
         incoming = turn.incoming

@@ -88,6 +88,9 @@ class StaffIncoming:
     location: Location | None = None
     message_ref: str = ""  # "<channel>:<chat>:<message>", for copying media to the person
     edited: bool = False
+    # The case acted on, where the channel names it itself (the web console's case page)
+    # rather than by the topic the staff member wrote in.
+    case_id: int | None = None
 
     @property
     def command(self) -> str:

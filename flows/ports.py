@@ -208,3 +208,5 @@ class Services:
     retention: RetentionPolicy = field(default_factory=RetentionPolicy)
     policy: PolicySettings = field(default_factory=PolicySettings)
     entitlements: EntitlementRules | None = None  # the entitlement check; None: it is off
+    # The web console's address (sign-in links point there); empty: no web console.
+    web_url: str = ""

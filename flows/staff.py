@@ -20,6 +20,10 @@ class Role(StrEnum):
     ON_CALL = "on_call"  # told of urgent and critical cases out of office hours
 
 
+# The web console's channel: a staff member acting there is known by their staff id, which is
+# their address on it.
+WEB = "web"
+
 # Roles whose holders may act at the staff desk (claim, answer, close, correct).
 DESK_ROLES = frozenset({Role.COUNSELLOR, Role.SUPERVISOR})
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from flows.cases import Case, StaffPost
 from flows.messages import StaffIncoming
 from flows.ports import Services
-from flows.staff import StaffMember, outsider_actor, staff_actor
+from flows.staff import WEB, StaffMember, outsider_actor, staff_actor
 from flows.store import Transaction
 
 
@@ -18,8 +18,10 @@ class StaffTurn:
         self.tx = tx
         self.services = services
         self.now = services.clock()
-        self.member: StaffMember | None = services.staff.directory.by_address(
-            incoming.channel, str(incoming.actor_id))
+        directory = services.staff.directory
+        self.member: StaffMember | None = (
+            directory.member(incoming.actor_id) if incoming.channel == WEB
+            else directory.by_address(incoming.channel, str(incoming.actor_id)))
 
     def text(self, template: str, /, **values: object) -> str:
         return self.services.render.render(template, **values)

@@ -39,6 +39,7 @@ class InboundEvent:
     event_id: str
     payload: str
     received_at: datetime
+    person: str = ""  # the person_key of who sent it ("" for staff and other events)
 
 
 @dataclass(frozen=True)
@@ -204,6 +205,11 @@ class Inbox(Protocol):
     async def is_processed(self, channel: str, event_id: str) -> bool: ...
 
     async def mark_processed(self, channel: str, event_id: str, at: datetime) -> None: ...
+
+    async def earlier_unhandled(self, channel: str, event_id: str, person: str) -> bool:
+        """Whether the person has an event kept before this one and not handled yet (on
+        any instance)."""
+        ...
 
     async def unprocessed(self, channel: str) -> list[InboundEvent]: ...
 
@@ -385,6 +391,86 @@ class Feedback(Protocol):
         ...
 
 
+@dataclass(frozen=True)
+class WebSession:
+    staff_id: int
+    csrf: str  # the token every form of the session must carry
+
+
+class WebAccess(Protocol):
+    """The web console's sign-in links and sessions, kept as hashes of their secrets."""
+
+    async def issue_sign_in(self, token_hash: str, staff_id: int, at: datetime,
+                            until: datetime) -> None: ...
+
+    async def use_sign_in(self, token_hash: str, at: datetime) -> int | None:
+        """Use up a link not used and not expired: its staff id; None otherwise."""
+        ...
+
+    async def sign_in_usable(self, token_hash: str, at: datetime) -> bool: ...
+
+    async def open_session(self, id_hash: str, staff_id: int, csrf: str, at: datetime,
+                           until: datetime) -> None: ...
+
+    async def session(self, id_hash: str, at: datetime) -> WebSession | None:
+        """A session not revoked and not expired."""
+        ...
+
+    async def revoke_session(self, id_hash: str, at: datetime) -> None: ...
+
+    async def revoke_sessions_of(self, staff_id: int, at: datetime) -> int: ...
+
+
+@dataclass(frozen=True)
+class CannedReply:
+    """A reply supervisors wrote once for counsellors to send into a case (`/mau`): plain
+    text, never a template."""
+
+    key: str  # how it is found: the name folded (flows/canned.py `canned_key`)
+    name: str  # as the supervisor typed it
+    text: str
+    updated_by: str  # "staff:<id>", as in the audit log
+    updated_at: datetime
+
+
+class CannedReplies(Protocol):
+    """The supervisors' canned replies, one per key."""
+
+    async def all(self) -> list[CannedReply]:
+        """Every canned reply, by key."""
+        ...
+
+    async def get(self, key: str) -> CannedReply | None: ...
+
+    async def save(self, reply: CannedReply) -> bool:
+        """Add the reply, or replace the one with its key; True when it replaced one."""
+        ...
+
+    async def delete(self, key: str) -> bool:
+        """False when there was none with this key."""
+        ...
+
+
+class CaseTags(Protocol):
+    """Short labels counsellors put on cases (`/tag`), one of each per case."""
+
+    async def of(self, case_id: int) -> list[str]:
+        """The case's tags, in the order they were added."""
+        ...
+
+    async def of_cases(self, case_ids: Sequence[int]) -> dict[int, list[str]]:
+        """The tags of each of these cases that has any, each in the order added."""
+        ...
+
+    async def add(self, case_id: int, tag: str, actor: str, at: datetime) -> bool:
+        """False when the case already had the tag."""
+        ...
+
+    async def remove(self, case_id: int, tag: str) -> bool:
+        """False when the case did not have the tag."""
+        ...
+
+
 class Repositories(Protocol):
     """One repository per table family: inside a unit of work (`Transaction`) or, one
     statement at a time, on the store itself."""
@@ -411,6 +497,15 @@ class Repositories(Protocol):
     @property
     def feedback(self) -> Feedback: ...
 
+    @property
+    def web_access(self) -> WebAccess: ...
+
+    @property
+    def canned_replies(self) -> CannedReplies: ...
+
+    @property
+    def case_tags(self) -> CaseTags: ...
+
 
 class Transaction(Repositories, Protocol):
     """A unit of work: everything a flow changes for one message, committed together."""
@@ -429,6 +524,19 @@ class DayRecord:
     opened: tuple[Case, ...]
     waiting: tuple[Case, ...]
     gaps: GapCounts
+
+
+@dataclass(frozen=True)
+class PeriodRecord:
+    """What a period's figures are computed from (flows/period_report.py): the cases opened
+    in it, how many were opened in the period before it (None when no case at all had been
+    opened before it), and the 👍/👎 given and the questions left unanswered in it."""
+
+    cases: tuple[Case, ...]  # oldest first
+    previous: int | None
+    helpful: int
+    unhelpful: int
+    unanswered: tuple[tuple[str, int], ...]  # (kind, count) for every UNANSWERED_KINDS
 
 
 @dataclass(frozen=True)
@@ -485,6 +593,14 @@ class Views(Protocol):
     async def deliveries(self, channel: str) -> list[tuple[Delivery, datetime | None]]:
         """Every reply and staff post the outbox holds for a channel, oldest first, with when
         it was sent: what went out and what still waits, for an operator's delivery screen."""
+        ...
+
+    async def period(
+        self, start: datetime, end: datetime, previous_start: datetime
+    ) -> PeriodRecord:
+        """The cases opened in [start, end), the count of those opened in [previous_start,
+        start), and the 👍/👎 and unanswered questions of [start, end): reports read one
+        period, never the whole table."""
         ...
 
 

@@ -13,6 +13,7 @@ from datetime import timedelta
 from typing import Protocol
 
 from bot.store.sql.tokens import ZaloTokens
+from flows.case_search import CaseSearch
 from flows.store import Store
 
 
@@ -45,6 +46,11 @@ Wake = Callable[[str], None]
 class EdgeStore(Store, Protocol):
     @property
     def tokens(self) -> ChannelTokens: ...
+
+    @property
+    def case_search(self) -> CaseSearch:
+        """Finding cases for the web console."""
+        ...
 
     async def take_lease(self, name: str, holder: str, lease: timedelta) -> bool:
         """Take or renew the named lease for `holder`; False while another holds it (for

@@ -9,6 +9,7 @@ from contextlib import AbstractAsyncContextManager
 from datetime import timedelta
 
 from bot.store.port import Hold, Wake
+from bot.store.sql.case_search import CaseSearchSql
 from bot.store.sql.rows import Executor
 from bot.store.sql.singletons import SingletonsSql, this_instance
 from bot.store.sql.tokens import TokensSql
@@ -24,6 +25,7 @@ class SqlStoreBase(Repositories):
         self.instance = instance or this_instance()
         self.views = SqlViews(Repositories(one_at_a_time, clock))
         self.tokens = TokensSql(one_at_a_time, clock)
+        self.case_search = CaseSearchSql(one_at_a_time, clock)
         self._singletons = SingletonsSql(one_at_a_time, clock, self.instance)
 
     def singleton(

@@ -11,6 +11,8 @@ from bot.store.sql.messages import MessagesSql
 from bot.store.sql.outbox import OutboxSql
 from bot.store.sql.people import PeopleSql
 from bot.store.sql.rows import Executor
+from bot.store.sql.staff_tools import CannedRepliesSql, CaseTagsSql
+from bot.store.sql.web_access import WebAccessSql
 from flows.ports import Clock
 
 
@@ -27,3 +29,6 @@ class Repositories:
         self.cases = CasesSql(ex, clock)
         self.audit = AuditSql(ex, clock)
         self.feedback = FeedbackSql(ex, clock)
+        self.web_access = WebAccessSql(ex, clock)
+        self.canned_replies = CannedRepliesSql(ex, clock)
+        self.case_tags = CaseTagsSql(ex, clock)
