@@ -31,6 +31,8 @@ class CaseFilter:
     counsellor: int | None = None  # claimed by this staff id
     held_by: int | None = None  # only cases this staff member held (a counsellor's own view)
     number: int | None = None  # one case, by its number
+    tag: str = ""  # a tag (flows/tags.py normalises it)
+    text: str = ""  # words of the case's summary (MAX_TEXT characters at most)
     page: int = 0
 
 

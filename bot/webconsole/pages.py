@@ -25,6 +25,7 @@ from flows.cases import Case, CaseStatus
 from flows.messages import Priority
 from flows.reports import case_label
 from flows.staff import Role, StaffMember
+from flows.tags import normalise_tag
 
 CHANNELS = ("telegram", "zalo", "console")
 HISTORY = 500  # messages of a conversation a case page shows
@@ -107,8 +108,9 @@ class Console:
             found, total = await self.core.store.case_search.find(wanted)
         directory = self.core.services.staff.directory
         search = self.core.store.case_search
-        rows = [(c, case_label(self.core.services, c), directory.name_of(c.claimed_by))
-                for c in found]
+        tags = await self.core.store.case_tags.of_cases([c.id for c in found])
+        rows = [(c, case_label(self.core.services, c), directory.name_of(c.claimed_by),
+                 tags.get(c.id, [])) for c in found]
         return self.access.page(
             "cases", visitor=visitor, rows=rows, total=total, page=wanted.page,
             pages=max(1, -(-total // PAGE)), query=dict(request.query_params),
@@ -172,6 +174,8 @@ class Console:
             counsellor=counsellor,
             held_by=None if visitor.supervises else visitor.member.id,
             number=number("number"),
+            tag=normalise_tag(text("tag")) if text("tag") else "",
+            text=text("q"),
             page=min(number("page") or 0, 10_000),
         ), problems
 
@@ -220,6 +224,7 @@ class Console:
         return self.access.page(
             "case", visitor=visitor, case=case, category=case_label(self.core.services, case),
             counsellor=directory.name_of(case.claimed_by),
+            tags=await store.case_tags.of(case.id),
             conversation=[m for m in card.history if m.direction in ("in", "out", "staff")],
             notes=[m for m in card.history if m.direction == "note"],
             earlier=card.earlier, trail=await store.case_search.trail(case_id),

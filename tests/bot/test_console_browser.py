@@ -81,10 +81,16 @@ async def test_a_counsellor_signs_in_and_watches_a_case_arrive(
     await shot(page, "06-link-used")
 
 
-async def test_a_stranger_sees_only_the_sign_in_page(
+async def test_a_stranger_sees_only_the_sign_in_page_and_an_expired_link_is_refused(
     console: Console, browser: Browser,  # noqa: F811
 ) -> None:
+    link = await console.link_for(NAM)
+    console.clock.advance(10 * 60 + 1)
     page = await browser.new_page(viewport={"width": 390, "height": 844})  # a phone
+    await page.goto(link)
+    await expect(page.get_by_role("heading",
+                                  name="Liên kết này không dùng được nữa")).to_be_visible()
+    assert await page.get_by_role("button", name="Đăng nhập").count() == 0
     for path in ("/", "/cases", "/cases/1"):
         response = await page.goto(f"{console.base}{path}")
         assert response is not None and response.status == 401

@@ -116,3 +116,24 @@ async def test_a_counsellor_held_the_cases_they_claimed_or_were_handed(
     trail = await search.trail(handed.id)
     assert [(e.actor, e.action, e.detail) for e in trail] == [
         ("staff:7002", "case_claimed", ""), ("staff:7002", "case_transferred", "to staff:7001")]
+
+
+async def test_cases_are_found_by_a_tag_and_by_words_of_their_summary(
+    store: Store, clock: Clock
+) -> None:
+    search = cast(EdgeStore, store).case_search
+    async with store.transaction() as tx:
+        person = await tx.people.get("telegram", "42")
+        hit = await tx.cases.create(person.id, Priority.URGENT, clock(),
+                                    summary="Con bị đánh ở trường, 100% sợ")
+        miss = await tx.cases.create(person.id, Priority.URGENT, clock(),
+                                     summary="Hỏi trợ cấp người cao tuổi")
+        await tx.case_tags.add(hit.id, "tai-phat", "staff:7001", clock())
+        await tx.case_tags.add(miss.id, "tro-cap", "staff:7001", clock())
+    tagged, total = await search.find(CaseFilter(tag="tai-phat"))
+    assert total == 1 and [c.id for c in tagged] == [hit.id]
+    worded, _ = await search.find(CaseFilter(text="bị đánh"))
+    assert [c.id for c in worded] == [hit.id]
+    assert (await search.find(CaseFilter(text="100%")))[1] == 1  # % is a character here
+    assert (await search.find(CaseFilter(text="%")))[1] == 1
+    assert (await search.find(CaseFilter(text="_")))[1] == 0

@@ -91,6 +91,14 @@ def _conditions(wanted: CaseFilter) -> tuple[list[str], list[Any]]:
         add("p.channel = ?", wanted.channel)
     if wanted.counsellor is not None:
         add("c.claimed_by = ?", wanted.counsellor)
+    if wanted.tag:
+        add("EXISTS (SELECT 1 FROM case_tags t WHERE t.case_id = c.id AND t.tag = ?)",
+            wanted.tag)
+    if wanted.text:
+        # LIKE's own characters in the words are matched as themselves; both sides are
+        # lowered by the database's own lower() (SQLite's folds ASCII letters only).
+        escaped = wanted.text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        add("lower(c.summary) LIKE lower(?) ESCAPE '\\'", f"%{escaped}%")
     if wanted.held_by is not None:
         add(HELD, *_held_params(wanted.held_by))
     return where, params
