@@ -64,6 +64,11 @@ class CaseSearch(Protocol):
         handed to them)."""
         ...
 
+    async def held_between(self, staff_id: int, since: datetime,
+                           until: datetime) -> set[int]:
+        """The cases opened in [since, until) that the staff member held."""
+        ...
+
     async def trail(self, case_id: int) -> list[AuditEntry]:
         """The case's audit trail, oldest first."""
         ...

@@ -137,3 +137,14 @@ async def test_cases_are_found_by_a_tag_and_by_words_of_their_summary(
     assert (await search.find(CaseFilter(text="100%")))[1] == 1  # % is a character here
     assert (await search.find(CaseFilter(text="%")))[1] == 1
     assert (await search.find(CaseFilter(text="_")))[1] == 0
+
+
+async def test_the_cases_a_counsellor_held_in_a_period_come_in_one_read(
+    store: Store, clock: Clock
+) -> None:
+    search = cast(EdgeStore, store).case_search
+    start = clock()
+    ids = await seed(store, clock)
+    held = await search.held_between(7001, start, clock())
+    assert held == {ids[n] for n in range(0, len(ids), 4)}
+    assert await search.held_between(7001, clock(), clock() + timedelta(days=1)) == set()

@@ -38,6 +38,13 @@ class CaseSearchSql(SqlFamily):
                                    (case_id, *_held_params(staff_id)))
         return bool(rows)
 
+    async def held_between(self, staff_id: int, since: datetime,
+                           until: datetime) -> set[int]:
+        rows = await self.ex.fetch(
+            f"SELECT c.id FROM cases c WHERE c.created_at >= ? AND c.created_at < ? AND {HELD}",
+            (ts(since), ts(until), *_held_params(staff_id)))
+        return {int(r[0]) for r in rows}
+
     async def trail(self, case_id: int) -> list[AuditEntry]:
         rows = await self.ex.fetch(
             "SELECT at, actor, action, detail FROM audit_log WHERE case_id = ? ORDER BY id",
