@@ -14,7 +14,7 @@ import logging
 from datetime import timedelta
 
 from bot.store.port import EdgeStore
-from bot.store.sql.singletons import dead_sibling, new_holder
+from bot.store.sql.singletons import new_holder
 
 log = logging.getLogger(__name__)
 
@@ -36,13 +36,9 @@ class KeptLease:
     async def take(self) -> str | None:
         """Take the lease and keep renewing it; None, or who holds it when someone else
         does."""
+        # The store hands over a lease our own previous life (a dead process here) left.
         if not await self.store.take_lease(self.name, self.holder, self.keep_for):
-            other = await self.store.singleton_holder(self.name)
-            if other is None or not dead_sibling(other, self.store.instance):
-                return other or "another instance"
-            await self.store.drop_lease(self.name, other)  # our own previous life
-            if not await self.store.take_lease(self.name, self.holder, self.keep_for):
-                return await self.store.singleton_holder(self.name) or "another instance"
+            return await self.store.singleton_holder(self.name) or "another instance"
         self._renewing = asyncio.create_task(self._renew(), name=f"lease-{self.name}")
         return None
 

@@ -10,6 +10,7 @@ from typing import Protocol
 
 from flows.cases import Case, CaseStatus
 from flows.messages import Priority
+from flows.period import local_midnight
 
 PAGE = 50  # cases per page
 MAX_PERIOD = timedelta(days=366)  # a longer period is cut to its last year, and says so
@@ -86,9 +87,8 @@ def local_period(start: date | None, end: date | None, tz: tzinfo,
                  ) -> tuple[datetime | None, datetime | None, bool]:
     """[start, end] local days as instants (end inclusive), cut to the MAX_PERIOD before
     `end`; True when it was cut."""
-    lower = datetime(start.year, start.month, start.day, tzinfo=tz) if start else None
-    upper = (datetime(end.year, end.month, end.day, tzinfo=tz) + timedelta(days=1)
-             if end else None)
+    lower = local_midnight(start, tz) if start else None
+    upper = local_midnight(end + timedelta(days=1), tz) if end else None
     if lower is not None and upper is not None and upper - lower > MAX_PERIOD:
         return upper - MAX_PERIOD, upper, True
     return lower, upper, False

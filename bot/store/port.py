@@ -53,8 +53,9 @@ class EdgeStore(Store, Protocol):
         ...
 
     async def take_lease(self, name: str, holder: str, lease: timedelta) -> bool:
-        """Take or renew the named lease for `holder`; False while another holds it (for
-        leases kept as long as something runs: `bot/lease.py`)."""
+        """Take or renew the named lease for `holder`, or take it from a dead process of this
+        instance; False while another holds it (for leases kept as long as something runs:
+        `bot/lease.py`)."""
         ...
 
     async def drop_lease(self, name: str, holder: str) -> None: ...

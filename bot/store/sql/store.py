@@ -45,7 +45,7 @@ class SqlStoreBase(Repositories):
         del wake
 
     async def take_lease(self, name: str, holder: str, lease: timedelta) -> bool:
-        return await self._singletons.hold(name, holder, lease)
+        return await self._singletons.take_from_dead(name, holder, lease)
 
     async def drop_lease(self, name: str, holder: str) -> None:
         await self._singletons.release(name, holder)
